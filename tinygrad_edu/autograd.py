@@ -1,0 +1,367 @@
+"""The one autograd engine behind both Scalar mode and Tensor mode.
+
+A `Function` holds the forward math and its backward side by side. `Function.apply` runs the forward on raw
+payloads (Python floats for `Scalar`, numpy arrays for `Tensor`) and, when some input requires a gradient,
+records a `Context`: the op, its inputs, what the backward needs, its hyper-parameters and the scope it was
+made in. `backward` walks that record once, in an iteratively computed topological order, accumulates
+gradients of nodes used many times, undoes broadcasting in one place and frees what the backward saved.
+
+Everything mode-specific lives in the two value classes (`Scalar`, `Tensor`): how a payload is wrapped and
+how a finished gradient is stored. The engine itself knows nothing else about them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import numpy as np
+
+__all__ = [
+    "Context", "Function", "Value", "no_grad", "enable_grad", "is_grad_enabled", "scope", "current_scope",
+    "watch", "detect_anomaly", "unbroadcast",
+]
+
+
+class _State:
+    """Global switches, read on every op: plain attributes are the cheapest thing Python can read."""
+
+    grad_enabled = True
+    scope = ""            # "encoder/t=3": the path pushed by tg.scope and Module.__call__
+    watching = 0          # depth of `with watch():` blocks
+    anomaly = 0           # depth of `with detect_anomaly():` blocks
+
+
+STATE = _State()
+
+
+# ----------------------------------------------------------------------------------------- switches
+@contextlib.contextmanager
+def no_grad():
+    """Nothing computed inside is recorded (evaluation, optimizer updates)."""
+    previous, STATE.grad_enabled = STATE.grad_enabled, False
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad():
+    """Recording back on inside a `no_grad` block."""
+    previous, STATE.grad_enabled = STATE.grad_enabled, True
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    return STATE.grad_enabled
+
+
+@contextlib.contextmanager
+def scope(name: str):
+    """Name a region of the graph; nested scopes join with '/' (e.g. 'encoder/t=3')."""
+    name = str(name)
+    if not name or "/" in name:
+        raise ValueError(f"scope: name must be a non-empty string without '/', got {name!r}")
+    previous = STATE.scope
+    STATE.scope = f"{previous}/{name}" if previous else name
+    try:
+        yield STATE.scope
+    finally:
+        STATE.scope = previous
+
+
+def current_scope() -> str:
+    return STATE.scope
+
+
+@contextlib.contextmanager
+def watch():
+    """Keep the gradient of every node a backward pass inside this block reaches, not only the leaves'.
+
+    Wrap forward and backward: pictures then color every node by its gradient. Training loops without it
+    store gradients on leaves (and `retain_grad()` tensors) only.
+    """
+    STATE.watching += 1
+    try:
+        yield
+    finally:
+        STATE.watching -= 1
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Raise RuntimeError at the first op whose forward output or backward gradient holds NaN or Inf."""
+    STATE.anomaly += 1
+    try:
+        yield
+    finally:
+        STATE.anomaly -= 1
+
+
+# ----------------------------------------------------------------------------------------- records
+_FREED = object()   # marks a context whose saved values a backward pass released
+
+
+class Context:
+    """What one recorded op remembers for its backward pass and for pictures.
+
+    fn: the Function subclass; parents: one entry per input, the input value if it needs a gradient
+    else None; inputs: the inputs as given (values or constants, for graph.trace); params: the keyword
+    hyper-parameters; scope: the scope path at record time; saved: what forward chose to keep.
+    Ops may also set their own attributes (ctx.dim = ...).
+    """
+
+    def __init__(self, fn, inputs, params):
+        self.fn = fn
+        self.inputs = inputs
+        self.params = params
+        self.saved = ()
+        self.parents = None
+        self.scope = STATE.scope
+
+    def save_for_backward(self, *values):
+        self.saved = values
+
+    @property
+    def op(self) -> str:
+        return self.fn.op_name or self.fn.__name__
+
+    @property
+    def needs_input_grad(self):
+        return tuple(p is not None for p in self.parents) if self.parents is not None else ()
+
+    def where(self) -> str:
+        return f"{self.op} (scope '{self.scope}')" if self.scope else self.op
+
+    def __repr__(self):
+        return f"<{self.op} backward{' in ' + self.scope if self.scope else ''}>"
+
+
+class Function:
+    """An op: `forward(ctx, *payloads, **params)` and `backward(ctx, grad_out) -> one grad per input`.
+
+    Payloads are what the values hold: floats in Scalar mode, numpy arrays in Tensor mode (or numpy object
+    arrays of Scalars, when tensor math is run in scalar mode). Backward returns a tuple with one entry per
+    input (None where no gradient is needed or defined); the engine sums broadcast axes back itself.
+
+    `elementwise = True` tells scalar mode it may apply the op entry by entry (one node per entry).
+    """
+
+    op_name: str | None = None
+    elementwise = False
+
+    @staticmethod
+    def forward(ctx, *inputs, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' payloads and record the op if any input requires a gradient."""
+        first = None
+        payloads = []
+        needs_grad = False
+        for x in inputs:
+            if isinstance(x, Value):
+                payloads.append(x.data)
+                if first is None:
+                    first = x
+                if x.requires_grad:
+                    needs_grad = True
+            elif isinstance(x, np.ndarray) and x.dtype == object:
+                return _apply_scalar_mode(cls, inputs, params)
+            else:
+                if isinstance(x, np.generic):   # a numpy scalar would promote float32 payloads
+                    x = x.item()
+                payloads.append(x)
+        if first is None:
+            raise TypeError(f"{cls.op_name or cls.__name__}: expected at least one Tensor or Scalar input, "
+                            f"got {tuple(type(x).__name__ for x in inputs)}")
+        ctx = Context(cls, inputs, params)
+        out = cls.forward(ctx, *payloads, **params)
+        if STATE.anomaly:
+            _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
+        if needs_grad and STATE.grad_enabled:
+            ctx.parents = tuple(x if isinstance(x, Value) and x.requires_grad else None for x in inputs)
+            return first._wrap(out, ctx)
+        return first._wrap(out, None)
+
+
+def _apply_scalar_mode(fn, inputs, params):
+    """Tensor math on numpy object arrays of Scalars: every float op inside becomes a Scalar node.
+
+    Elementwise ops are applied entry by entry, so each entry is one node named after the op (a ReLU node
+    per entry); every other op runs its own forward on the object arrays, so its multiplies and adds are
+    recorded one by one. Either way the op's math has one source of truth: its forward.
+    """
+    from .scalar import Scalar
+
+    def as_scalar_payload(x):
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            return x
+        if isinstance(x, Value) and isinstance(x.data, np.ndarray):
+            return Scalar.array(x.data, requires_grad=False)   # a Tensor constant joins as Scalars
+        return x
+
+    args = [as_scalar_payload(x) for x in inputs]
+    if fn.elementwise:
+        return np.vectorize(lambda *xs: fn.apply(*xs, **params), otypes=[object])(*args)
+    ctx = Context(fn, tuple(inputs), params)
+    return fn.forward(ctx, *args, **params)
+
+
+def _check_finite(payload, message):
+    if isinstance(payload, np.ndarray):
+        if payload.dtype.kind in "fc" and not np.isfinite(payload).all():
+            what = "NaN" if np.isnan(payload).any() else "Inf"
+            raise RuntimeError(message.format(what=what) + " (detect_anomaly)")
+    elif isinstance(payload, float) and not math.isfinite(payload):
+        raise RuntimeError(message.format(what="NaN" if payload != payload else "Inf") + " (detect_anomaly)")
+
+
+# ----------------------------------------------------------------------------------------- values
+class Value:
+    """What Scalar and Tensor share: a payload, a gradient, and the record of the op that made it."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_hooks", "_retains_grad", "_pending",
+                 "__weakref__")
+    _is_parameter = False
+
+    # Subclasses define: _wrap(payload, ctx) -> new value of their kind; _store_grad(payload);
+    # _grad_payload() -> the current .grad as a payload (or None); _as_payload(grad given by a hook).
+
+    @property
+    def grad_fn(self):
+        """The record of the op that produced this value (None for leaves)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def register_hook(self, fn):
+        """Call fn(grad) when this value's gradient is computed; a non-None return replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook: {self._describe()} does not require grad, so no gradient "
+                               "will ever reach a hook on it")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return fn
+
+    def retain_grad(self):
+        """Keep .grad on this non-leaf value after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: {self._describe()} does not require grad")
+        self._retains_grad = True
+        return self
+
+    def _describe(self) -> str:
+        return f"{type(self).__name__} {self.name!r}" if self.name else type(self).__name__
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad that requires it."""
+        backward(self, gradient, retain_graph=retain_graph)
+
+
+# ----------------------------------------------------------------------------------------- backward
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`: the adjoint of numpy broadcasting, undone here and nowhere else."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if extra:
+        out = out.reshape(out.shape[extra:])
+    if out.shape != shape:
+        raise RuntimeError(f"backward: gradient of shape {grad.shape} cannot be summed to input shape {shape} "
+                           "(an op's backward returned a wrongly shaped gradient)")
+    return out
+
+
+def topological_order(root):
+    """Nodes that need a gradient, inputs before outputs, found without recursion (deep graphs welcome)."""
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.parents:
+                if parent is not None and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Backpropagate from `root`: the one backward pass of both modes."""
+    if not root.requires_grad:
+        raise RuntimeError(f"backward: {root._describe()} does not require grad and has no grad_fn; "
+                           "create the inputs with requires_grad=True (Scalars always do)")
+    seed = root._seed_gradient(gradient)
+    order = topological_order(root)
+    for node in order:
+        ctx = node._ctx
+        if ctx is not None and ctx.saved is _FREED:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time: the values saved by "
+                f"{ctx.where()} were freed by the first backward(). Call .backward(retain_graph=True) the "
+                "first time to keep them, or run the forward pass again.")
+    keep_all = STATE.watching > 0
+    anomaly = STATE.anomaly > 0
+    root._pending = seed
+    for node in reversed(order):
+        grad = node._pending
+        node._pending = None
+        if grad is None:
+            continue
+        if node._hooks:
+            for hook in node._hooks:
+                replaced = hook(node._grad_for_hook(grad))
+                if replaced is not None:
+                    grad = node._as_payload(replaced)
+        ctx = node._ctx
+        if ctx is None:
+            node._store_grad(grad)
+            continue
+        if keep_all or node._retains_grad:
+            node._store_grad(grad)
+        grads = ctx.fn.backward(ctx, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if anomaly:
+            for g in grads:
+                if g is not None:
+                    _check_finite(g, f"backward of {ctx.where()} produced {{what}} in an input gradient")
+        for parent, g in zip(ctx.parents, grads):
+            if parent is None or g is None:
+                continue
+            target = parent.data
+            if type(target) is np.ndarray:
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g, dtype=target.dtype)
+                if g.shape != target.shape:
+                    g = unbroadcast(g, target.shape)
+                if g.dtype != target.dtype:
+                    g = g.astype(target.dtype)
+            pending = parent._pending
+            parent._pending = g if pending is None else pending + g
+        if not retain_graph:
+            ctx.saved = _FREED

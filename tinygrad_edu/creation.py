@@ -1,0 +1,136 @@
+"""Making tensors: tensor, zeros, ones, randn, rand, arange, eye, full, *_like, cat, stack, where."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import random
+from .ops import elementwise as E
+from .ops import movement as M
+from .tensor import Tensor, float32
+
+__all__ = ["tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye", "zeros_like", "ones_like",
+           "cat", "stack", "where"]
+
+
+def _infer_dtype(data):
+    """torch.tensor's rule: numpy arrays keep their dtype; Python floats -> float32, ints -> int64."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype
+    array = np.asarray(data)
+    if array.dtype.kind == "f":
+        return float32
+    if array.dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return array.dtype
+
+
+def tensor(data, dtype=None, requires_grad=False, name=None):
+    """A new tensor with the dtype inferred as torch.tensor does (ints -> int64, floats -> float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(np.array(data, copy=True), requires_grad=requires_grad,
+                  dtype=dtype if dtype is not None else _infer_dtype(data), name=name)
+
+
+def _shape(size, op):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(n, numbers.Integral) and n >= 0 for n in size):
+        raise ValueError(f"{op}: sizes must be non-negative ints, got {size}")
+    return tuple(int(n) for n in size)
+
+
+def zeros(*size, dtype=float32, requires_grad=False):
+    return Tensor(np.zeros(_shape(size, "zeros"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
+
+
+def ones(*size, dtype=float32, requires_grad=False):
+    return Tensor(np.ones(_shape(size, "ones"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
+
+
+def full(size, fill_value, dtype=float32, requires_grad=False):
+    return Tensor(np.full(_shape((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad,
+                  dtype=dtype)
+
+
+def randn(*size, dtype=float32, requires_grad=False):
+    """Standard normal draws from the library's generator (see manual_seed)."""
+    data = random.generator().standard_normal(_shape(size, "randn"))
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def rand(*size, dtype=float32, requires_grad=False):
+    """Uniform draws in [0, 1) from the library's generator."""
+    data = random.generator().random(_shape(size, "rand"))
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def arange(start, end=None, step=1, dtype=None):
+    """As torch.arange: int64 for int arguments, float32 otherwise."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = np.int64 if is_int else float32
+    return Tensor(np.arange(start, end, step), dtype=dtype)
+
+
+def eye(n, m=None, dtype=float32):
+    return Tensor(np.eye(n, m), dtype=dtype)
+
+
+def zeros_like(t, dtype=None):
+    return Tensor(np.zeros(np.shape(t)), dtype=dtype or np.asarray(t).dtype)
+
+
+def ones_like(t, dtype=None):
+    return Tensor(np.ones(np.shape(t)), dtype=dtype or np.asarray(t).dtype)
+
+
+def _check_same_rank(op, tensors):
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    ranks = {np.ndim(t.data if isinstance(t, Tensor) else t) for t in tensors}
+    if len(ranks) != 1:
+        raise ValueError(f"{op}: all tensors must have the same number of dimensions, got shapes "
+                         f"{[tuple(np.shape(getattr(t, 'data', t))) for t in tensors]}")
+
+
+def _norm_dim(dim, ndim, op):
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dimension {dim} is out of range for {ndim}-D inputs")
+    return dim % ndim
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing axis.  Shapes: (.., n_i, ..) -> (.., sum n_i, ..)."""
+    tensors = list(tensors)
+    _check_same_rank("cat", tensors)
+    shapes = [tuple(np.shape(getattr(t, "data", t))) for t in tensors]
+    d = _norm_dim(dim, len(shapes[0]), "cat")
+    rest = {s[:d] + s[d + 1:] for s in shapes}
+    if len(rest) != 1:
+        raise ValueError(f"cat: shapes {shapes} must match in every dimension except dim {d}")
+    return M.Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors, dim=0):
+    """Stack same-shaped tensors along a new axis.  Shapes: k x (*) -> (k, *) for dim=0."""
+    tensors = list(tensors)
+    _check_same_rank("stack", tensors)
+    shapes = {tuple(np.shape(getattr(t, "data", t))) for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    d = _norm_dim(dim, len(next(iter(shapes))) + 1, "stack")
+    return M.Stack.apply(*tensors, dim=d)
+
+
+def where(condition, input, other):
+    """Entries of `input` where condition holds, else of `other` (broadcast).  Gradients flow to both."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        return Tensor(np.where(cond, input, other))
+    return E.Where.apply(input, other, cond=cond)

@@ -1,0 +1,172 @@
+"""Gradient checking: central differences against the engine's backward, with reports that point at the
+wrong input and entry.
+
+    numerical_gradient(f, x)      d f(x) / dx by central differences (x restored even if f raises)
+    gradcheck(fn, inputs)         autograd vs numerical gradients of fn's Functions, in float64
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["numerical_gradient", "gradcheck", "GradcheckError", "GradcheckReport", "InputResult"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck(..., raise_exception=True) when an analytic gradient disagrees."""
+
+
+def _as_float(value, where):
+    if isinstance(value, Tensor):
+        value = value.data
+    array = np.asarray(value)
+    if array.size != 1:
+        raise ValueError(f"{where}: the function must return a single number (a loss), got shape {array.shape}")
+    return float(array.reshape(()))
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """d f(x) / dx for a scalar-valued f, entry by entry: (f(x + h) - f(x - h)) / 2h.
+
+    x: a numpy array (or a Tensor, whose .data is used) perturbed in place and always restored, even when
+    f raises.  f(x) returns a number (or a one-entry Tensor/array).  Returns an array of x's shape, float64.
+    """
+    array = x.data if isinstance(x, Tensor) else x
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"numerical_gradient: x must be a numpy array or Tensor, got {type(x).__name__}")
+    if array.dtype.kind != "f":
+        raise TypeError(f"numerical_gradient: x must hold floats to be perturbed, got dtype {array.dtype}")
+    grad = np.zeros(array.shape, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        original = array[index].copy()
+        try:
+            array[index] = original + h
+            plus = _as_float(f(x), "numerical_gradient")
+            array[index] = original - h
+            minus = _as_float(f(x), "numerical_gradient")
+        finally:
+            array[index] = original
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+@dataclass(frozen=True)
+class InputResult:
+    """How one input's analytic gradient compares with the numerical one."""
+
+    name: str
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple
+    analytic: float          # at worst_index
+    numeric: float           # at worst_index
+    analytic_grad: np.ndarray
+    numeric_grad: np.ndarray
+
+    def __str__(self):
+        mark = "ok  " if self.passed else "FAIL"
+        return (f"{mark} {self.name}: max |analytic - numeric| = {self.max_abs_error:.3g}, max relative error "
+                f"{self.max_rel_error:.3g}; worst entry {self.worst_index}: analytic {self.analytic:.6g}, "
+                f"numeric {self.numeric:.6g}")
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """gradcheck's verdict: truthy when every input passed; iterate for per-input results."""
+
+    results: tuple
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def __bool__(self):
+        return self.passed
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def __getitem__(self, name):
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(f"gradcheck report: no input named {name!r} (inputs: {[r.name for r in self.results]})")
+
+    def __str__(self):
+        head = (f"gradcheck {'passed' if self.passed else 'FAILED'} (central differences, eps={self.eps:g}; "
+                f"an entry passes when |analytic - numeric| <= atol + rtol * |numeric|, atol={self.atol:g}, "
+                f"rtol={self.rtol:g})")
+        return "\n".join([head] + ["  " + str(r) for r in self.results])
+
+
+def _outputs(value):
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [v for v in value if isinstance(v, Tensor)]
+    raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors, got {type(value).__name__}")
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False, seed=0):
+    """Compare the engine's gradients of fn(*inputs) with central differences, in float64.
+
+    inputs: a Tensor or tuple of Tensors (others are passed through); those with requires_grad are checked.
+    Non-scalar outputs are reduced with fixed random weights, sum(out * R), which checks a random
+    vector-Jacobian product of every output entry.  Returns a GradcheckReport; raises GradcheckError
+    instead when raise_exception is true and some entry fails.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    promoted = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            if x.dtype != np.float64 and x.requires_grad:
+                warnings.warn(f"gradcheck: input {x.name or ''} is {x.dtype}; checking a float64 copy (float32 "
+                              "central differences are too coarse to trust)", stacklevel=2)
+            promoted.append(Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad, name=x.name))
+        else:
+            promoted.append(x)
+    checked = [i for i, x in enumerate(promoted) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad; create the inputs with requires_grad=True")
+    rng = np.random.default_rng(seed)
+    weights = [rng.standard_normal(o.shape) for o in _outputs(fn(*promoted))]
+
+    def loss():
+        outs = _outputs(fn(*promoted))
+        return sum(((o * w).sum() for o, w in zip(outs, weights)), Tensor(0.0, dtype=np.float64))
+
+    for i in checked:
+        promoted[i].grad = None
+    total = loss()
+    if total.requires_grad:
+        total.backward()
+    results = []
+    for i in checked:
+        x = promoted[i]
+        analytic = x.grad.data if x.grad is not None else np.zeros_like(x.data)
+        numeric = numerical_gradient(lambda _: float(loss().data), x, h=eps)
+        error = np.abs(analytic - numeric)
+        rel = error / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12)
+        bad = error > atol + rtol * np.abs(numeric)
+        score = np.where(bad, error + 1.0e300, error) if error.size else error   # failures rank first
+        worst = np.unravel_index(int(np.argmax(score)), x.shape) if error.size else ()
+        results.append(InputResult(
+            name=x.name or f"input {i}", passed=not bad.any(),
+            max_abs_error=float(error.max()) if error.size else 0.0,
+            max_rel_error=float(rel.max()) if rel.size else 0.0, worst_index=tuple(int(k) for k in worst),
+            analytic=float(analytic[worst]) if error.size else 0.0,
+            numeric=float(numeric[worst]) if error.size else 0.0,
+            analytic_grad=analytic, numeric_grad=numeric))
+    report = GradcheckReport(tuple(results), eps, atol, rtol)
+    if raise_exception and not report.passed:
+        raise GradcheckError(str(report))
+    return report

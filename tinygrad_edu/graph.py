@@ -1,0 +1,148 @@
+"""A read-only view of a recorded graph: the one interface `visualize` (and any other reader) uses.
+
+    g = trace(loss)            # after forward (and, for gradients, backward)
+    g.nodes                    # value, constant and op nodes, inputs before outputs
+    g.edges                    # (src id, dst id): value -> op -> value
+
+Value nodes describe Tensors and Scalars (name, shape, dtype, data, grad, leaf, parameter); op nodes
+describe recorded ops (op name, hyper-parameters, scope); constant nodes are numbers an op was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .autograd import Value
+
+__all__ = ["trace", "Graph", "Node", "Edge"]
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str                    # "value", "op" or "const"
+    op: str | None               # op nodes: the op name; value nodes: the op that produced them (None for leaves)
+    name: str | None
+    shape: tuple | None          # None for Scalars
+    dtype: str | None
+    scope: str                   # "encoder/t=3" ('' at top level)
+    data: object = None          # ndarray (read-only) or float; None for op nodes
+    grad: object = None          # ndarray (read-only) or float, when kept; None otherwise
+    is_leaf: bool = False
+    is_parameter: bool = False
+    requires_grad: bool = False
+    params: dict = field(default_factory=dict)   # op hyper-parameters (dim, stride, ...) for labels
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    index: int = 0               # which input of the op this edge feeds
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple
+    edges: tuple
+    roots: tuple                 # ids of the traced outputs
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def node(self, node_id) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def values(self):
+        return [n for n in self.nodes if n.kind == "value"]
+
+    def ops(self):
+        return [n for n in self.nodes if n.kind == "op"]
+
+    def inputs_of(self, node_id):
+        return [self.node(e.src) for e in sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.index)]
+
+
+def _readonly(x):
+    if isinstance(x, np.ndarray):
+        view = x.view()
+        view.flags.writeable = False
+        return view
+    return x
+
+
+def _value_node(v: Value) -> Node:
+    data = v.data
+    is_array = isinstance(data, np.ndarray)
+    grad = v.grad
+    if grad is not None and not isinstance(grad, float):
+        grad = grad.data
+    if not is_array and v._ctx is None and not v.requires_grad:
+        grad = None
+    ctx = v._ctx
+    return Node(id=f"v{id(v)}", kind="value", op=ctx.op if ctx is not None else None, name=v.name,
+                shape=tuple(data.shape) if is_array else None, dtype=str(data.dtype) if is_array else "float",
+                scope=ctx.scope if ctx is not None else "", data=_readonly(data), grad=_readonly(grad),
+                is_leaf=ctx is None, is_parameter=v._is_parameter, requires_grad=bool(v.requires_grad))
+
+
+def _label_params(params):
+    """Hyper-parameters worth printing: numbers, strings, tuples (not arrays such as masks or targets)."""
+    return {k: v for k, v in params.items() if isinstance(v, (int, float, str, tuple, type(None)))}
+
+
+def trace(*roots) -> Graph:
+    """Every value, constant and op that the roots were computed from, inputs before outputs.
+
+    Accepts Tensors, Scalars, or numpy object arrays of Scalars (scalar mode).  Ops are recorded only when
+    some input requires a gradient, so a branch computed from constants alone appears as one leaf value.
+    """
+    flat = []
+    for r in roots:
+        if isinstance(r, np.ndarray) and r.dtype == object:
+            flat.extend(x for x in r.ravel() if isinstance(x, Value))
+        elif isinstance(r, Value):
+            flat.append(r)
+        else:
+            raise TypeError(f"trace: expected Tensors, Scalars or arrays of Scalars, got {type(r).__name__}")
+    nodes, edges, seen = [], [], set()
+    # iterative post-order over values: inputs are emitted before the op and the value they produce
+    stack = [(v, False) for v in reversed(flat)]
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:
+            ctx = v._ctx
+            if ctx is not None:
+                op_id = f"o{id(ctx)}"
+                if op_id not in seen:
+                    seen.add(op_id)
+                    for i, x in enumerate(ctx.inputs):
+                        if isinstance(x, Value):
+                            edges.append(Edge(f"v{id(x)}", op_id, i))
+                        elif x is not None:
+                            const_id = f"c{id(ctx)}_{i}"
+                            nodes.append(Node(id=const_id, kind="const", op=None, name=None,
+                                              shape=tuple(np.shape(x)) if isinstance(x, np.ndarray) else None,
+                                              dtype=str(np.asarray(x).dtype), scope=ctx.scope, data=_readonly(x),
+                                              is_leaf=True))
+                            edges.append(Edge(const_id, op_id, i))
+                    nodes.append(Node(id=op_id, kind="op", op=ctx.op, name=None, shape=None, dtype=None,
+                                      scope=ctx.scope, params=_label_params(ctx.params)))
+                edges.append(Edge(op_id, f"v{id(v)}"))
+            nodes.append(_value_node(v))
+            continue
+        key = f"v{id(v)}"
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((v, True))
+        if v._ctx is not None:
+            for x in reversed(v._ctx.inputs):
+                if isinstance(x, Value) and f"v{id(x)}" not in seen:
+                    stack.append((x, False))
+    return Graph(nodes=tuple(nodes), edges=tuple(edges), roots=tuple(f"v{id(v)}" for v in flat))

@@ -1,0 +1,130 @@
+"""Activation functions: the nonlinearities between layers.  Shapes: x (*) -> y (*)."""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e**-x), computed as (1 + tanh(x/2)) / 2 so large |x| never overflows.
+
+    Backward: dx = dy * y * (1 - y), at most dy / 4: why deep sigmoid nets' gradients vanish.
+    """
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 0.5 + 0.5 * np.tanh(0.5 * x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return (grad_out * y * (1.0 - y),)
+
+
+class Tanh(Function):
+    """y = tanh(x).  Backward: dx = dy * (1 - y**2)."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)        # backward needs only the output
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return (grad_out * (1.0 - y * y),)
+
+
+class ReLU(Function):
+    """y = max(x, 0).  Backward: dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = (x if x > 0.0 else 0.0) if type(x) is float else np.maximum(x, 0)  # floats: skip numpy's overhead
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return (grad_out * (y > 0),)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope * x.  Backward: dx = dy * (1 if x > 0 else slope)."""
+
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return (grad_out * np.where(x > 0, 1.0, ctx.negative_slope),)
+
+
+class Softmax(Function):
+    """y = exp(x - max) / sum(exp(x - max)) along `dim` (subtracting the max changes nothing but overflow).
+
+    Backward: dx = y * (dy - sum(dy * y)) along `dim`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        y = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return (y * (grad_out - np.sum(grad_out * y, axis=ctx.dim, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """y = x - max - log(sum(exp(x - max))) along `dim`: log of softmax without ever forming it.
+
+    Backward: dx = dy - softmax(x) * sum(dy) along `dim`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved
+        return (grad_out - np.exp(y) * np.sum(grad_out, axis=ctx.dim, keepdims=True),)
+
+
+class Dropout(Function):
+    """y = x * mask / (1 - p) with a constant 0/1 mask (training only).  Backward: dx = dy * mask / (1 - p)."""
+
+    @staticmethod
+    def forward(ctx, x, mask, p):
+        scale = mask * (1.0 / (1.0 - p))
+        ctx.scale = scale.astype(np.result_type(x)) if isinstance(x, np.ndarray) else scale
+        return x * ctx.scale
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (grad_out * ctx.scale,)

@@ -1,0 +1,60 @@
+"""Matrix products: matmul (numpy's rules) and Affine, the fully connected layer of the notes."""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class MatMul(Function):
+    """y = a @ b with numpy's rules: 1-D operands are promoted and the added axis removed, leading
+    (batch) axes broadcast.  Shapes: (*, N, K) @ (*, K, M) -> (*, N, M).
+
+    Backward: da = dy @ b^T, db = a^T @ dy (the engine sums broadcast batch axes).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad_out
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        da = np.matmul(g, np.swapaxes(b2, -1, -2))
+        db = np.matmul(np.swapaxes(a2, -1, -2), g)
+        if a.ndim == 1:
+            da = da[..., 0, :]
+        if b.ndim == 1:
+            db = db[..., :, 0]
+        return da, db
+
+
+class Affine(Function):
+    """Y = X W^T + b, PyTorch's layout: W (out, in).  Shapes: X (N, in) or (*, in), W (out, in),
+    b (out,) or None -> Y (N, out).  The notes write Y = X·W + B with W (in, out): the same layer, W transposed.
+
+    Backward: dX = dY W, dW = dY^T X (the notes' X^T·dL/dY, transposed with W), db = dY summed over the batch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        y = x @ weight.T
+        return y + bias if bias is not None else y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, weight = ctx.saved
+        g2 = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out)
+        dx = grad_out @ weight
+        dw = g2.T @ x.reshape(-1, x.shape[-1])
+        db = g2.sum(axis=0) if ctx.has_bias else None
+        return dx, dw, db

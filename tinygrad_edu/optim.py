@@ -1,0 +1,98 @@
+"""Optimizers: SGD (momentum, weight decay, Nesterov) and Adam, step for step as PyTorch's.
+
+Both update `p.data` in place, so the model's parameters (and anything holding them) see the new values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Holds param_groups (lists of dicts with 'params' and hyper-parameters) and per-parameter state."""
+
+    def __init__(self, params, defaults):
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list (did you pass "
+                             "model.parameters() of a model without parameters, or an exhausted generator?)")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            for p in group["params"]:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+                if not p.requires_grad:
+                    raise ValueError(f"{type(self).__name__}: {p._describe()} does not require grad, so it "
+                                     "can never be updated")
+            self.param_groups.append(group)
+        self.state = {}
+
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None if set_to_none or p.grad is None else Tensor._make(np.zeros_like(p.data))
+
+    def _params_with_grad(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    yield group, p, p.grad.data
+
+
+class SGD(Optimizer):
+    """p <- p - lr * v, with v = grad (+ weight_decay * p), momentum buffer b = momentum * b + (1 - dampening) * v,
+    and Nesterov's v + momentum * b, exactly as torch.optim.SGD."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    def step(self):
+        for group, p, grad in self._params_with_grad():
+            d = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
+            momentum = group["momentum"]
+            if momentum:
+                buf = self.state.get(id(p))
+                if buf is None:
+                    buf = np.array(d, copy=True)
+                else:
+                    buf *= momentum
+                    buf += (1.0 - group["dampening"]) * d
+                self.state[id(p)] = buf
+                d = d + momentum * buf if group["nesterov"] else buf
+            p.data -= (group["lr"] * d).astype(p.data.dtype, copy=False)
+
+
+class Adam(Optimizer):
+    """Adam as torch.optim.Adam: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+    p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"Adam: need lr >= 0, eps >= 0 and betas in [0, 1), got lr={lr}, eps={eps}, betas={betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+    def step(self):
+        for group, p, grad in self._params_with_grad():
+            b1, b2 = group["betas"]
+            g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
+            state = self.state.setdefault(id(p), {"step": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)})
+            state["step"] += 1
+            t = state["step"]
+            m, v = state["m"], state["v"]
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + group["eps"]
+            p.data -= ((group["lr"] / (1 - b1 ** t)) * m / denom).astype(p.data.dtype, copy=False)

@@ -1,0 +1,169 @@
+"""Scalar mode: every float op is a node, micrograd-sized, on the same engine as Tensor mode.
+
+`Scalar(2.0) * Scalar(3.0)` records a Mul node; `backward()` fills `.grad` of every node (intermediate ones
+too, as micrograd does, so a student can read the chain rule node by node). `Scalar.array` makes numpy
+object arrays of Scalars, on which the tensor functions (F.linear, softmax, ...) run as their multiplies
+and adds: the lecture notes' element-by-element derivations, computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import Value
+from .ops import activation as A
+from .ops import elementwise as E
+
+
+class Scalar(Value):
+    """A float that records the ops applied to it.  `.data` and `.grad` are plain floats."""
+
+    __slots__ = ()
+    __hash__ = Value.__hash__
+
+    def __init__(self, data, name=None, requires_grad=True):
+        self.data = float(data.data if isinstance(data, Scalar) else data)
+        self.grad = 0.0
+        self.requires_grad = requires_grad
+        self._ctx = None
+        self.name = name
+        self._hooks = None
+        self._retains_grad = True      # every node keeps its gradient, as in micrograd
+        self._pending = None
+
+    # -------------------------------------------------------------------- engine protocol
+    def _wrap(self, payload, ctx):
+        s = object.__new__(Scalar)
+        s.data = payload if type(payload) is float else float(payload)
+        s.grad = 0.0
+        s.requires_grad = ctx is not None
+        s._ctx = ctx
+        s.name = None
+        s._hooks = None
+        s._retains_grad = True
+        s._pending = None
+        return s
+
+    def _store_grad(self, grad):
+        self.grad += grad
+
+    def _grad_for_hook(self, grad):
+        return float(grad)
+
+    def _as_payload(self, value):
+        return float(value)
+
+    def _seed_gradient(self, gradient):
+        return 1.0 if gradient is None else float(gradient)
+
+    # -------------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return E.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return E.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return E.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return E.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return E.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return E.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return E.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return E.Div.apply(other, self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Scalar):
+            return (exponent * self.log()).exp()
+        if not isinstance(exponent, (int, float)):
+            raise TypeError(f"pow: a Scalar's exponent must be an int, float or Scalar, got {type(exponent).__name__}")
+        return E.Pow.apply(self, exponent=exponent)
+
+    def __rpow__(self, base):
+        return (self * float(np.log(base))).exp()
+
+    def exp(self):
+        return E.Exp.apply(self)
+
+    def log(self):
+        return E.Log.apply(self)
+
+    def sqrt(self):
+        return E.Sqrt.apply(self)
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def tanh(self):
+        return A.Tanh.apply(self)
+
+    def sigmoid(self):
+        return A.Sigmoid.apply(self)
+
+    def relu(self):
+        return A.ReLU.apply(self)
+
+    # comparisons compare values (no node), so max-pooling and softmax's max run on Scalars
+    def __lt__(self, other):
+        return self.data < _value(other)
+
+    def __le__(self, other):
+        return self.data <= _value(other)
+
+    def __gt__(self, other):
+        return self.data > _value(other)
+
+    def __ge__(self, other):
+        return self.data >= _value(other)
+
+    def __float__(self):
+        return self.data
+
+    def __repr__(self):
+        label = f"{self.name}=" if self.name else ""
+        return f"Scalar({label}{self.data:.4g}, grad={self.grad:.4g})"
+
+    # -------------------------------------------------------------------- arrays of Scalars
+    @staticmethod
+    def array(data, name=None, requires_grad=True):
+        """A numpy object array of Scalars with the values of `data`.
+
+        With a name, entries are named as on the slides, 1-based over the non-singleton axes:
+        Scalar.array([[1, 2]], "x") -> x1, x2; a 2x2 "w" -> w11, w12, w21, w22.
+        """
+        values = np.asarray(data, dtype=np.float64)
+        out = np.empty(values.shape, dtype=object)
+        for index in np.ndindex(values.shape):
+            label = None
+            if name is not None:
+                parts = [str(i + 1) for i, n in zip(index, values.shape) if n != 1]
+                label = name + "".join(parts) if max(values.shape, default=1) < 10 else \
+                    f"{name}[{','.join(parts)}]"
+            out[index] = Scalar(values[index], name=label, requires_grad=requires_grad)
+        return out
+
+    @staticmethod
+    def values(array):
+        """Float array of the .data of an array of Scalars."""
+        return np.vectorize(lambda s: s.data if isinstance(s, Scalar) else float(s), otypes=[np.float64])(array)
+
+    @staticmethod
+    def grads(array):
+        """Float array of the .grad of an array of Scalars."""
+        return np.vectorize(lambda s: s.grad if isinstance(s, Scalar) else 0.0, otypes=[np.float64])(array)
+
+
+def _value(x):
+    return x.data if isinstance(x, Scalar) else x

@@ -1,0 +1,491 @@
+"""Tensor mode: a numpy array that records the ops applied to it, so gradients can flow back.
+
+Every method here turns a call into one of the Functions in `ops/`; the autograd engine does the rest.
+float32 is the default dtype (as `torch.Tensor`); float64 works everywhere and is what gradcheck uses.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .autograd import STATE, Value
+from .ops import activation as A
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import movement as M
+from .ops import reduce as R
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def _payload(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _shape_of(x):
+    return tuple(np.shape(_payload(x)))
+
+
+class Tensor(Value):
+    """An n-dimensional array with autograd.  `Tensor(data)` gives float32 (as torch.Tensor)."""
+
+    __slots__ = ()
+    __hash__ = Value.__hash__      # == compares entries, so identity hashing must be restored
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if isinstance(data, np.ndarray) and data.dtype == object:
+            raise TypeError("Tensor: data holds Python objects (an object array); Scalars are run with "
+                            "tg.Scalar.array(...) and F.* directly, not wrapped in a Tensor")
+        array = np.array(data, dtype=np.dtype(dtype) if dtype is not None else float32)
+        self.data = array
+        self.grad = None
+        self._ctx = None
+        self.name = name
+        self._hooks = None
+        self._retains_grad = False
+        self._pending = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -------------------------------------------------------------------- engine protocol
+    @staticmethod
+    def _make(array, ctx=None):
+        t = object.__new__(Tensor)
+        t.data = array
+        t.grad = None
+        t._ctx = ctx
+        t.name = None
+        t._hooks = None
+        t._retains_grad = False
+        t._pending = None
+        t.requires_grad = ctx is not None
+        return t
+
+    def _wrap(self, payload, ctx):
+        if type(payload) is not np.ndarray:
+            payload = np.asarray(payload)
+        return Tensor._make(payload, ctx)
+
+    def _store_grad(self, grad):
+        if self.grad is None:
+            self.grad = Tensor._make(np.array(grad, dtype=self.data.dtype, copy=True))
+        else:
+            self.grad = Tensor._make(self.grad.data + grad)
+
+    def _grad_for_hook(self, grad):
+        return Tensor._make(np.asarray(grad))
+
+    def _as_payload(self, value):
+        array = np.asarray(_payload(value), dtype=self.data.dtype)
+        if array.shape != self.data.shape:
+            raise ValueError(f"register_hook: the hook returned a gradient of shape {array.shape} for "
+                             f"{self._describe()} of shape {self.data.shape}; shapes must match")
+        return array
+
+    def _seed_gradient(self, gradient):
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: {self._describe()} has shape {self.data.shape}; a gradient can be created "
+                    "implicitly only for a single-element output (a loss). Reduce it first (e.g. .sum()) or "
+                    "pass backward(gradient=...) of the same shape")
+            return np.ones_like(self.data)
+        grad = np.asarray(_payload(gradient), dtype=self.data.dtype)
+        if grad.shape != self.data.shape:
+            raise ValueError(f"backward: gradient has shape {grad.shape} but {self._describe()} has shape "
+                             f"{self.data.shape}; they must match")
+        return grad
+
+    # -------------------------------------------------------------------- basics
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[self._dim(dim, "size")]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def numpy(self):
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor can be converted to a Python number, "
+                             f"got shape {self.data.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self.data.size} entries is ambiguous; "
+                               "use .any() or .all() on .data")
+        return bool(self.data.item())
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != float32:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.op}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def detach(self):
+        """The same data, cut from the graph (no grad_fn, requires_grad=False)."""
+        return Tensor._make(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_: only floating point tensors can require gradients, got dtype "
+                            f"{self.data.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be turned off; "
+                               "use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return Tensor._make(self.data.astype(np.int64))
+
+    def to(self, dtype):
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind not in "fc":
+            return Tensor._make(self.data.astype(dtype))      # integers carry no gradient
+        return M.Cast.apply(self, dtype=dtype)
+
+    def _dim(self, dim, op):
+        n = max(self.data.ndim, 1)
+        if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+            raise IndexError(f"{op}: dimension {dim!r} is out of range for a {self.data.ndim}-D tensor "
+                             f"(expected an int in [{-n}, {n - 1}])")
+        return int(dim) % n
+
+    def _dims(self, dim, op):
+        if dim is None:
+            return None
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        return tuple(sorted({self._dim(d, op) for d in dims}))
+
+    # -------------------------------------------------------------------- arithmetic
+    def _binary(self, fn, other, op, reverse=False):
+        a, b = (other, self) if reverse else (self, other)
+        try:
+            return fn.apply(a, b)
+        except ValueError as error:
+            sa, sb = _shape_of(a), _shape_of(b)
+            try:
+                np.broadcast_shapes(sa, sb)
+            except ValueError:
+                raise ValueError(f"{op}: shapes {sa} and {sb} cannot be broadcast together (numpy's rule: "
+                                 "aligned from the right, each pair of sizes must be equal or one of "
+                                 "them 1)") from None
+            raise error
+
+    def __add__(self, other):
+        return self._binary(E.Add, other, "add")
+
+    def __radd__(self, other):
+        return self._binary(E.Add, other, "add", reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(E.Sub, other, "sub")
+
+    def __rsub__(self, other):
+        return self._binary(E.Sub, other, "sub", reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(E.Mul, other, "mul")
+
+    def __rmul__(self, other):
+        return self._binary(E.Mul, other, "mul", reverse=True)
+
+    def __truediv__(self, other):
+        return self._binary(E.Div, other, "div")
+
+    def __rtruediv__(self, other):
+        return self._binary(E.Div, other, "div", reverse=True)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return (exponent * self.log()).exp()          # x**y = e**(y ln x), for a tensor exponent
+        return E.Pow.apply(self, exponent=exponent)
+
+    def __rpow__(self, base):
+        return (self * float(np.log(base))).exp()          # b**x = e**(x ln b)
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+    # in place, as in an optimizer step under no_grad (never recorded)
+    def _inplace(self, op, other):
+        if self.requires_grad and STATE.grad_enabled:
+            raise RuntimeError(f"{op}: in-place update of {self._describe()}, which requires grad, would corrupt "
+                               "the recorded graph; wrap it in `with tg.no_grad():` (as an optimizer does)")
+        return np.asarray(_payload(other))
+
+    def __iadd__(self, other):
+        self.data += self._inplace("add_", other)
+        return self
+
+    def __isub__(self, other):
+        self.data -= self._inplace("sub_", other)
+        return self
+
+    def __imul__(self, other):
+        self.data *= self._inplace("mul_", other)
+        return self
+
+    def __itruediv__(self, other):
+        self.data /= self._inplace("div_", other)
+        return self
+
+    def zero_(self):
+        self.data[...] = self._inplace("zero_", 0)
+        return self
+
+    # comparisons give boolean tensors and carry no gradient
+    def __eq__(self, other):
+        return Tensor._make(np.asarray(self.data == _payload(other)))
+
+    def __ne__(self, other):
+        return Tensor._make(np.asarray(self.data != _payload(other)))
+
+    def __lt__(self, other):
+        return Tensor._make(np.asarray(self.data < _payload(other)))
+
+    def __le__(self, other):
+        return Tensor._make(np.asarray(self.data <= _payload(other)))
+
+    def __gt__(self, other):
+        return Tensor._make(np.asarray(self.data > _payload(other)))
+
+    def __ge__(self, other):
+        return Tensor._make(np.asarray(self.data >= _payload(other)))
+
+    # -------------------------------------------------------------------- elementwise functions
+    def exp(self):
+        return E.Exp.apply(self)
+
+    def log(self):
+        return E.Log.apply(self)
+
+    def sqrt(self):
+        return E.Sqrt.apply(self)
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return E.Clamp.apply(self, min=min, max=max)
+
+    def tanh(self):
+        return A.Tanh.apply(self)
+
+    def sigmoid(self):
+        return A.Sigmoid.apply(self)
+
+    def relu(self):
+        return A.ReLU.apply(self)
+
+    def softmax(self, dim):
+        return A.Softmax.apply(self, dim=self._dim(dim, "softmax"))
+
+    def log_softmax(self, dim):
+        return A.LogSoftmax.apply(self, dim=self._dim(dim, "log_softmax"))
+
+    # -------------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim=False):
+        return R.Sum.apply(self, dim=self._dims(dim, "sum"), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return R.Mean.apply(self, dim=self._dims(dim, "mean"), keepdim=keepdim)
+
+    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
+        """Variance over `dim`; divides by n - 1 by default (correction=1), as PyTorch."""
+        dims = self._dims(dim, "var")
+        if correction is None:
+            correction = 1 if unbiased else 0
+        n = self.data.size if dims is None else int(np.prod([self.data.shape[d] for d in dims]))
+        centered = self - self.mean(dim=dims, keepdim=True)
+        return (centered * centered).sum(dim=dims, keepdim=keepdim) / max(n - correction, 0)
+
+    def max(self, dim=None, keepdim=False):
+        """Without dim: the largest entry (0-d).  With dim: (values, indices) as a named tuple."""
+        if dim is None:
+            return R.Max.apply(self)
+        d = self._dim(dim, "max")
+        values = R.MaxDim.apply(self, dim=d, keepdim=keepdim)
+        return MinMax(values, self.argmax(d, keepdim))
+
+    def min(self, dim=None, keepdim=False):
+        """Without dim: the smallest entry (0-d).  With dim: (values, indices) as a named tuple."""
+        if dim is None:
+            return R.Min.apply(self)
+        d = self._dim(dim, "min")
+        values = R.MinDim.apply(self, dim=d, keepdim=keepdim)
+        return MinMax(values, self.argmin(d, keepdim))
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64))
+        d = self._dim(dim, "argmax")
+        return Tensor._make(np.asarray(np.argmax(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmin(self.data), dtype=np.int64))
+        d = self._dim(dim, "argmin")
+        return Tensor._make(np.asarray(np.argmin(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
+
+    # -------------------------------------------------------------------- movement
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            return M.Reshape.apply(self, shape=shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.data.shape} ({self.data.size} "
+                             f"entries) into {shape}; the number of entries must stay the same") from None
+
+    view = reshape
+
+    def permute(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        normalized = tuple(self._dim(d, "permute") for d in dims)
+        if sorted(normalized) != list(range(self.data.ndim)):
+            raise ValueError(f"permute: dims {dims} must name each of the {self.data.ndim} axes exactly once")
+        return M.Permute.apply(self, dims=normalized)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.data.ndim))
+        a, b = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
+        dims[a], dims[b] = dims[b], dims[a]
+        return M.Permute.apply(self, dims=tuple(dims))
+
+    @property
+    def T(self):
+        return M.Permute.apply(self, dims=tuple(reversed(range(self.data.ndim))))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.data.ndim == 0:
+            return self.reshape(1)
+        s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
+        shape = self.data.shape
+        return self.reshape(shape[:s] + (-1,) + shape[e + 1:])
+
+    def unsqueeze(self, dim):
+        n = self.data.ndim + 1
+        if not -n <= dim < n:
+            raise IndexError(f"unsqueeze: dimension {dim} is out of range (expected [{-n}, {n - 1}])")
+        d = dim % n
+        return self.reshape(self.data.shape[:d] + (1,) + self.data.shape[d:])
+
+    def squeeze(self, dim=None):
+        shape = self.data.shape
+        if dim is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        d = self._dim(dim, "squeeze")
+        if shape[d] != 1:
+            return self
+        return self.reshape(shape[:d] + shape[d + 1:])
+
+    def __getitem__(self, index):
+        index = _as_index(index)
+        try:
+            return M.GetItem.apply(self, index=index)
+        except IndexError as error:
+            raise IndexError(f"getitem: {error} (tensor shape {self.data.shape})") from None
+
+    def __setitem__(self, index, value):
+        self._inplace("setitem", 0)
+        self.data[_as_index(index)] = _payload(value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+def _as_index(index):
+    """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
+    if isinstance(index, tuple):
+        return tuple(_as_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _matmul(a, b):
+    sa, sb = _shape_of(a), _shape_of(b)
+    if len(sa) == 0 or len(sb) == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {sa} and {sb}")
+    k_b = sb[0] if len(sb) == 1 else sb[-2]
+    if sa[-1] != k_b:
+        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied: the last size of the first "
+                         f"({sa[-1]}) must equal the {'only' if len(sb) == 1 else 'second-to-last'} size of "
+                         f"the second ({k_b})")
+    try:
+        return L.MatMul.apply(a, b)
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast together") from None
