@@ -1,0 +1,101 @@
+"""What every lesson uses to talk to the student: headings, text, values, self-checks, pictures, pauses.
+
+A lesson is a function `run(lesson)` in a numbered script; `Lesson` prints with rich, pauses between steps
+when asked to (`--step`, only when attached to a terminal: it never blocks otherwise), asserts the worked
+examples' numbers (a lesson checks itself) and writes its pictures to `out` as SVG (and DOT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+
+
+class Lesson:
+    def __init__(self, out=None, step=False, console=None, interactive=None):
+        self.out = out
+        self.console = console or Console()
+        if interactive is None:
+            interactive = sys.stdin.isatty() and self.console.is_terminal
+        self.step_mode = bool(step and interactive)   # pausing needs someone at a terminal
+        self.pictures: list[str] = []
+        self.checks = 0
+
+    # ------------------------------------------------------------------ narrative
+    def section(self, title: str):
+        self.console.rule(f"[bold]{title}")
+
+    def say(self, text: str):
+        self.console.print(Markdown(_dedent(text)))
+
+    def show(self, title: str, body: str):
+        """A step of a derivation: a titled panel, then a pause in --step mode."""
+        self.console.print(Panel(_dedent(body), title=title, expand=False))
+        self.pause()
+
+    def table(self, title: str, columns, rows):
+        t = Table(title=title)
+        for c in columns:
+            t.add_column(str(c), justify="right")
+        for r in rows:
+            t.add_row(*[_fmt(v) for v in r])
+        self.console.print(t)
+
+    def pause(self):
+        if self.step_mode:
+            self.console.input("[dim]-- press Enter for the next step --[/dim]")
+
+    # ------------------------------------------------------------------ self-checks
+    def check(self, label: str, got, expected, atol=1e-6):
+        """Assert a number the notes (or the math) predict; print it with a tick."""
+        got_a, exp_a = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+        if got_a.shape != exp_a.shape or not np.allclose(got_a, exp_a, atol=atol, rtol=0):
+            raise AssertionError(f"lesson check failed: {label}: got {got_a.tolist()}, expected {exp_a.tolist()}")
+        self.checks += 1
+        self.console.print(f"[green]ok[/green] {label}: {_fmt(got_a)}")
+
+    # ------------------------------------------------------------------ pictures
+    def picture(self, dot, name: str, caption: str = ""):
+        """Render a graphviz.Digraph to `out/name.svg` (and .dot); without --out, only say what it shows."""
+        if self.out is None:
+            self.console.print(f"[dim](picture '{name}' not written: run with --out DIR to get it)[/dim]")
+            return None
+        from visualize import render
+
+        path = render(dot, os.path.join(self.out, name))
+        self.pictures.append(path)
+        self.console.print(f"picture: {path}" + (f" - {caption}" if caption else ""))
+        return path
+
+    # ------------------------------------------------------------------ running a script directly
+    @staticmethod
+    def main(run, doc=None):
+        parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0] if doc else None)
+        parser.add_argument("--step", action="store_true", help="pause between steps (in a terminal)")
+        parser.add_argument("--out", default=None, help="directory for the lesson's pictures (SVG and DOT)")
+        args = parser.parse_args()
+        lesson = Lesson(out=args.out, step=args.step)
+        run(lesson)
+        return lesson
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip("\n")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, str):
+        return v
+    a = np.asarray(v)
+    if a.dtype.kind in "fc":
+        return np.array2string(a, precision=4, suppress_small=True) if a.ndim else f"{float(a):.4g}"
+    return str(v)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up (see setup.sh) and run lesson N end to end, writing its graphs to out/ as SVG (and .dot).
+# Usage: bash scripts/lesson.sh 1 [--step]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+N="${1:-1}"; shift || true
+exec .venv/bin/tinygrad-edu lesson "$N" --out out "$@"
