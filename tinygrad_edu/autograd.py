@@ -317,7 +317,7 @@ def backward(root, gradient=None, retain_graph=False):
                            "create the inputs with requires_grad=True (Scalars always do)")
     seed = root._seed_gradient(gradient)
     order = topological_order(root)
-    for node in order:
+    for node in reversed(order):       # report the freed op nearest the root, where backward would stop
         ctx = node._ctx
         if ctx is not None and ctx.saved is _FREED:
             raise RuntimeError(

@@ -157,7 +157,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
         error = np.abs(analytic - numeric)
         rel = error / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12)
         bad = error > atol + rtol * np.abs(numeric)
-        score = np.where(bad, error + 1.0e300, error) if error.size else error   # failures rank first
+        score = np.where(bad, error, -1.0) if bad.any() else error    # the worst failing entry, if any fails
         worst = np.unravel_index(int(np.argmax(score)), x.shape) if error.size else ()
         results.append(InputResult(
             name=x.name or f"input {i}", passed=not bad.any(),

@@ -20,6 +20,8 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad_out):
         a, b = ctx.saved
+        if a.ndim == 1 and b.ndim == 1:          # a dot product: a 0-d output
+            return grad_out * b, grad_out * a
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad_out

@@ -1,0 +1,199 @@
+"""The engine: ordering, accumulation, retain_graph, no_grad, hooks, retain_grad, watch, anomalies, scopes."""
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import graph
+
+
+def test_deep_scalar_chain_has_no_recursion_limit():
+    x = tg.Scalar(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0                # 100,000 Mul nodes in a chain
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_deep_tensor_chain():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y + 1.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_gradients_accumulate_for_reused_nodes():
+    x = tg.Tensor([3.0], requires_grad=True)
+    y = x * x + x * 2.0 + x        # dy/dx = 2x + 3
+    y.backward()
+    assert x.grad.item() == pytest.approx(9.0)
+
+
+def test_leaf_grads_accumulate_across_backward_calls():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3.0).sum().backward()
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_second_backward_raises_and_says_how_to_retain():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_no_grad_records_nothing_and_enable_grad_turns_it_back_on():
+    x = tg.Tensor([1.0], requires_grad=True)
+    with tg.no_grad():
+        y = x * 2.0
+        with tg.enable_grad():
+            z = x * 2.0
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn.op == "Mul"
+    assert tg.is_grad_enabled()
+
+
+def test_hooks_see_and_replace_gradients():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    x.register_hook(lambda g: g * 10.0)            # replaces x's gradient
+    y.sum().backward()
+    np.testing.assert_allclose(seen[0], [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [30.0, 30.0])
+
+
+def test_non_leaf_grad_only_with_retain_grad():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    z = x * 3.0
+    z.retain_grad()
+    (y * z).sum().backward()
+    assert y.grad is None
+    np.testing.assert_allclose(z.grad.numpy(), y.numpy())
+
+
+def test_watch_keeps_every_intermediate_gradient():
+    x = tg.Tensor([1.0, -2.0], requires_grad=True)
+    with tg.watch():
+        h = x * 2.0
+        out = h.relu().sum()
+        out.backward()
+    np.testing.assert_allclose(h.grad.numpy(), [1.0, 0.0])
+    g = graph.trace(out)
+    assert all(n.grad is not None for n in g.values() if n.requires_grad)
+
+
+def test_detect_anomaly_names_the_forward_op_and_scope():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True)
+    with tg.detect_anomaly(), tg.scope("block1"), pytest.raises(RuntimeError, match=r"Log \(scope 'block1'\).*NaN"):
+        x.log()
+
+
+def test_detect_anomaly_names_the_backward_op():
+    x = tg.Tensor([0.0, 4.0], requires_grad=True)
+    with tg.detect_anomaly():
+        y = x.sqrt().sum()
+        with pytest.raises(RuntimeError, match=r"backward of Sqrt.*Inf"):
+            y.backward()
+
+
+def test_without_detect_anomaly_nan_passes_silently_as_in_pytorch():
+    x = tg.Tensor([-1.0], requires_grad=True)
+    assert np.isnan(x.log().item())
+
+
+def test_scopes_nest_and_reach_the_graph():
+    x = tg.Tensor([1.0], requires_grad=True)
+    with tg.scope("encoder"), tg.scope("t=3"):
+        y = x * 2.0
+    assert y.grad_fn.scope == "encoder/t=3"
+    assert tg.autograd.current_scope() == ""
+    ops = graph.trace(y).ops()
+    assert [o.scope for o in ops] == ["encoder/t=3"]
+    with pytest.raises(ValueError, match="scope"):
+        with tg.scope("a/b"):
+            pass
+
+
+def test_module_calls_push_their_attribute_path():
+    model = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.ReLU())
+
+    class Net(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = model
+
+        def forward(self, x):
+            return self.body(x)
+
+    out = Net()(tg.randn(1, 2))
+    scopes = {o.op: o.scope for o in graph.trace(out).ops()}
+    assert scopes == {"Affine": "body/0", "ReLU": "body/1"}
+
+
+def test_function_subclass_written_by_a_student():
+    class Cube(tg.Function):
+        """y = x**3.  Backward: dx = 3 x**2 dy."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved
+            return (3 * x * x * grad_out,)
+
+    x = tg.Tensor([2.0], requires_grad=True)
+    y = Cube.apply(x)
+    y.backward()
+    assert y.grad_fn.op == "Cube"
+    assert x.grad.item() == pytest.approx(12.0)
+    assert tg.gradcheck.gradcheck(Cube.apply, (tg.Tensor([0.7, -1.3], dtype=np.float64, requires_grad=True),))
+
+
+def test_float32_stays_float32():
+    x = tg.randn(3, 4, requires_grad=True)
+    w = tg.randn(2, 4, requires_grad=True)
+    y = (tg.nn.functional.linear(x, w).sigmoid() * 2 + np.float64(1.0)).sum()
+    y.backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_numerical_gradient_restores_input_even_when_f_raises():
+    x = np.array([1.0, 2.0, 3.0])
+    calls = []
+
+    def f(a):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ZeroDivisionError("boom")
+        return float((a ** 2).sum())
+
+    with pytest.raises(ZeroDivisionError):
+        tg.gradcheck.numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(tg.gradcheck.numerical_gradient(lambda a: float((a ** 2).sum()), x), 2 * x, rtol=1e-8)
+
+
+def test_gradcheck_warns_on_float32_and_checks_a_float64_copy():
+    x = tg.randn(3, requires_grad=True)
+    with pytest.warns(UserWarning, match="float32"):
+        report = tg.gradcheck.gradcheck(lambda t: t.tanh(), (x,))
+    assert report.passed and x.dtype == np.float32 and x.grad is None
