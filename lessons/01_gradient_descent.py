@@ -125,7 +125,8 @@ def run(lesson: Lesson):
             dL/dX = dL/dY . W          dL/dW = dL/dY^T . X   (the notes' X^T . dL/dY, for W transposed)
             dL/dB = dL/dY summed over the batch
 
-        One Affine node now does what the scalar graph did with eight (four multiplies, four adds), and the gradients agree.
+        One Affine node now does what the scalar graph did with eight (four multiplies, four adds),
+        and the gradients agree.
     """)
     X = tg.Tensor(x_values, requires_grad=True, name="X")
     W = tg.Tensor(w_values, requires_grad=True, name="W")

@@ -36,7 +36,8 @@ def more_ops(make):
 
 
 # micrograd's README/tests state these (computed there with PyTorch); used when torch is not installed
-MICROGRAD_NUMBERS = {"sanity": (-20.0, [46.0]), "more_ops": (24.70408163265306, [138.83381924198252, 645.5772594752186])}
+MICROGRAD_NUMBERS = {"sanity": (-20.0, [46.0]),
+                     "more_ops": (24.70408163265306, [138.83381924198252, 645.5772594752186])}
 
 
 @pytest.mark.parametrize("name,expr", [("sanity", sanity), ("more_ops", more_ops)])

@@ -13,9 +13,10 @@ import sys
 
 
 def _cmd_lessons(args):
-    import lessons
     from rich.console import Console
     from rich.table import Table
+
+    import lessons
 
     table = Table(title="tinygrad_edu lessons")
     table.add_column("N", justify="right")

@@ -5,6 +5,6 @@
 """
 
 from .draw import draw
-from .render import render
+from .rendering import render
 
 __all__ = ["draw", "render"]
