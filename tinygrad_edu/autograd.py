@@ -115,6 +115,8 @@ class Context:
     Ops may also set their own attributes (ctx.dim = ...).
     """
 
+    __slots__ = ("fn", "inputs", "params", "saved", "parents", "scope", "__dict__")   # op extras go in __dict__
+
     def __init__(self, fn, inputs, params):
         self.fn = fn
         self.inputs = inputs
@@ -186,12 +188,52 @@ class Function:
                             f"got {tuple(type(x).__name__ for x in inputs)}")
         ctx = Context(cls, inputs, params)
         out = cls.forward(ctx, *payloads, **params)
-        if STATE.anomaly:
-            _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
-        if needs_grad and STATE.grad_enabled:
-            ctx.parents = tuple(x if isinstance(x, Value) and x.requires_grad else None for x in inputs)
-            return first._wrap(out, ctx)
-        return first._wrap(out, None)
+        return _finish(ctx, first, out, needs_grad)
+
+
+_NO_PARAMS: dict = {}      # shared by ops called without hyper-parameters; never mutated
+_PLAIN_NUMBERS = (float, int)
+
+
+def apply_unary(fn, x):
+    """fn.apply(x) for a value x and no hyper-parameters: the hot path of x.exp(), x.relu(), -x."""
+    ctx = Context(fn, (x,), _NO_PARAMS)
+    return _finish(ctx, x, fn.forward(ctx, x.data), x.requires_grad)
+
+
+def apply_binary(fn, a, b):
+    """fn.apply(a, b) for the arithmetic operators, where one side is a value and the other a value or a
+    plain number: the hot path of both modes (no loops, no keyword parameters)."""
+    if isinstance(a, Value):
+        owner, pa, ra = a, a.data, a.requires_grad
+        if isinstance(b, Value):
+            pb, rb = b.data, b.requires_grad
+        elif type(b) in _PLAIN_NUMBERS:
+            pb, rb = b, False
+        else:
+            return fn.apply(a, b)
+    elif isinstance(b, Value) and type(a) in _PLAIN_NUMBERS:
+        owner, pa, ra, pb, rb = b, a, False, b.data, b.requires_grad
+    else:
+        return fn.apply(a, b)
+    ctx = Context(fn, (a, b), _NO_PARAMS)
+    out = fn.forward(ctx, pa, pb)
+    if STATE.anomaly:
+        _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
+    if (ra or rb) and STATE.grad_enabled:
+        ctx.parents = (a if ra else None, b if rb else None)
+        return owner._wrap(out, ctx)
+    return owner._wrap(out, None)
+
+
+def _finish(ctx, owner, out, needs_grad):
+    """Wrap a forward result as a value of the owner's kind, recording ctx when a gradient is needed."""
+    if STATE.anomaly:
+        _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
+    if needs_grad and STATE.grad_enabled:
+        ctx.parents = tuple(x if isinstance(x, Value) and x.requires_grad else None for x in ctx.inputs)
+        return owner._wrap(out, ctx)
+    return owner._wrap(out, None)
 
 
 def _apply_scalar_mode(fn, inputs, params):
@@ -287,81 +329,120 @@ def unbroadcast(grad, shape):
     return out
 
 
+def _fit(grad, target):
+    """A gradient as an array of the input's shape (broadcasting undone) and dtype."""
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad, dtype=target.dtype)
+    if grad.shape != target.shape:
+        grad = unbroadcast(grad, target.shape)
+    if grad.dtype != target.dtype:
+        grad = grad.astype(target.dtype)
+    return grad
+
+
 def topological_order(root):
     """Nodes that need a gradient, inputs before outputs, found without recursion (deep graphs welcome)."""
-    order = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((node, True))
+    consumers = count_consumers(root)
+    order, ready = [], [root]
+    while ready:                          # Kahn's algorithm from the root: a node is ready once every op
+        node = ready.pop()                # that consumed it has been visited
+        order.append(node)
         ctx = node._ctx
         if ctx is not None:
             for parent in ctx.parents:
-                if parent is not None and id(parent) not in visited:
-                    stack.append((parent, False))
+                if parent is not None:
+                    left = consumers[parent] - 1
+                    consumers[parent] = left
+                    if not left:
+                        ready.append(parent)
+    order.reverse()
     return order
 
 
-def backward(root, gradient=None, retain_graph=False):
-    """Backpropagate from `root`: the one backward pass of both modes."""
-    if not root.requires_grad:
-        raise RuntimeError(f"backward: {root._describe()} does not require grad and has no grad_fn; "
-                           "create the inputs with requires_grad=True (Scalars always do)")
-    seed = root._seed_gradient(gradient)
-    order = topological_order(root)
-    for node in reversed(order):       # report the freed op nearest the root, where backward would stop
-        ctx = node._ctx
-        if ctx is not None and ctx.saved is _FREED:
+def count_consumers(root):
+    """{node: how many recorded ops use it} over everything `root` depends on that needs a gradient.
+
+    Also refuses, before anything is accumulated, a graph whose saved values a backward pass freed.
+    """
+    consumers = {root: 0}
+    stack = [root]
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx is None:
+            continue
+        if ctx.saved is _FREED:
             raise RuntimeError(
                 f"backward: trying to backward through the graph a second time: the values saved by "
                 f"{ctx.where()} were freed by the first backward(). Call .backward(retain_graph=True) the "
                 "first time to keep them, or run the forward pass again.")
+        for parent in ctx.parents:
+            if parent is not None:
+                if parent in consumers:
+                    consumers[parent] += 1
+                else:
+                    consumers[parent] = 1
+                    stack.append(parent)
+    return consumers
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Backpropagate from `root`: the one backward pass of both modes.
+
+    Nodes are visited from the root in dependency order: a node's gradient is complete (every consumer has
+    added its share) before its own op's backward runs.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(f"backward: {root._describe()} does not require grad and has no grad_fn; "
+                           "create the inputs with requires_grad=True (Scalars always do)")
+    seed = root._seed_gradient(gradient)
+    consumers = count_consumers(root)
     keep_all = STATE.watching > 0
     anomaly = STATE.anomaly > 0
     root._pending = seed
-    for node in reversed(order):
+    ready = [root]
+    while ready:
+        node = ready.pop()
         grad = node._pending
         node._pending = None
-        if grad is None:
-            continue
-        if node._hooks:
+        ctx = node._ctx
+        if grad is not None and node._hooks:
             for hook in node._hooks:
                 replaced = hook(node._grad_for_hook(grad))
                 if replaced is not None:
                     grad = node._as_payload(replaced)
-        ctx = node._ctx
         if ctx is None:
-            node._store_grad(grad)
+            if grad is not None:
+                node._store_grad(grad)
             continue
-        if keep_all or node._retains_grad:
-            node._store_grad(grad)
-        grads = ctx.fn.backward(ctx, grad)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        if anomaly:
-            for g in grads:
-                if g is not None:
-                    _check_finite(g, f"backward of {ctx.where()} produced {{what}} in an input gradient")
-        for parent, g in zip(ctx.parents, grads):
-            if parent is None or g is None:
+        parents = ctx.parents
+        if grad is None:                 # no gradient reached this node: its inputs get none from it
+            grads = (None,) * len(parents)
+        else:
+            if keep_all or node._retains_grad:
+                node._store_grad(grad)
+            grads = ctx.fn.backward(ctx, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(parents):
+                raise RuntimeError(f"backward of {ctx.where()} returned {len(grads)} gradient(s) for "
+                                   f"{len(parents)} input(s); return one per input (None where there is none)")
+            if anomaly:
+                for g in grads:
+                    if g is not None:
+                        _check_finite(g, f"backward of {ctx.where()} produced {{what}} in an input gradient")
+        for parent, g in zip(parents, grads):
+            if parent is None:
                 continue
-            target = parent.data
-            if type(target) is np.ndarray:
-                if type(g) is not np.ndarray:
-                    g = np.asarray(g, dtype=target.dtype)
-                if g.shape != target.shape:
-                    g = unbroadcast(g, target.shape)
-                if g.dtype != target.dtype:
-                    g = g.astype(target.dtype)
-            pending = parent._pending
-            parent._pending = g if pending is None else pending + g
+            if g is not None:
+                target = parent.data
+                if type(target) is np.ndarray and (type(g) is not np.ndarray or g.shape != target.shape
+                                                   or g.dtype != target.dtype):
+                    g = _fit(g, target)
+                pending = parent._pending
+                parent._pending = g if pending is None else pending + g
+            left = consumers[parent] - 1
+            consumers[parent] = left
+            if not left:
+                ready.append(parent)
         if not retain_graph:
             ctx.saved = _FREED

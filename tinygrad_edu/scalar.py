@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Value
+from .autograd import Value, apply_binary, apply_unary
 from .ops import activation as A
 from .ops import elementwise as E
 
@@ -58,31 +58,31 @@ class Scalar(Value):
 
     # -------------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return E.Add.apply(self, other)
+        return apply_binary(E.Add, self, other)
 
     def __radd__(self, other):
-        return E.Add.apply(other, self)
+        return apply_binary(E.Add, other, self)
 
     def __sub__(self, other):
-        return E.Sub.apply(self, other)
+        return apply_binary(E.Sub, self, other)
 
     def __rsub__(self, other):
-        return E.Sub.apply(other, self)
+        return apply_binary(E.Sub, other, self)
 
     def __mul__(self, other):
-        return E.Mul.apply(self, other)
+        return apply_binary(E.Mul, self, other)
 
     def __rmul__(self, other):
-        return E.Mul.apply(other, self)
+        return apply_binary(E.Mul, other, self)
 
     def __truediv__(self, other):
-        return E.Div.apply(self, other)
+        return apply_binary(E.Div, self, other)
 
     def __rtruediv__(self, other):
-        return E.Div.apply(other, self)
+        return apply_binary(E.Div, other, self)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return apply_unary(E.Neg, self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Scalar):
@@ -95,25 +95,25 @@ class Scalar(Value):
         return (self * float(np.log(base))).exp()
 
     def exp(self):
-        return E.Exp.apply(self)
+        return apply_unary(E.Exp, self)
 
     def log(self):
-        return E.Log.apply(self)
+        return apply_unary(E.Log, self)
 
     def sqrt(self):
-        return E.Sqrt.apply(self)
+        return apply_unary(E.Sqrt, self)
 
     def abs(self):
-        return E.Abs.apply(self)
+        return apply_unary(E.Abs, self)
 
     def tanh(self):
-        return A.Tanh.apply(self)
+        return apply_unary(A.Tanh, self)
 
     def sigmoid(self):
-        return A.Sigmoid.apply(self)
+        return apply_unary(A.Sigmoid, self)
 
     def relu(self):
-        return A.ReLU.apply(self)
+        return apply_unary(A.ReLU, self)
 
     # comparisons compare values (no node), so max-pooling and softmax's max run on Scalars
     def __lt__(self, other):

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import STATE, Value
+from .autograd import STATE, Value, apply_binary, apply_unary
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -221,7 +221,7 @@ class Tensor(Value):
     def _binary(self, fn, other, op, reverse=False):
         a, b = (other, self) if reverse else (self, other)
         try:
-            return fn.apply(a, b)
+            return apply_binary(fn, a, b)
         except ValueError as error:
             sa, sb = _shape_of(a), _shape_of(b)
             try:
@@ -257,7 +257,7 @@ class Tensor(Value):
         return self._binary(E.Div, other, "div", reverse=True)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return apply_unary(E.Neg, self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
@@ -321,16 +321,16 @@ class Tensor(Value):
 
     # -------------------------------------------------------------------- elementwise functions
     def exp(self):
-        return E.Exp.apply(self)
+        return apply_unary(E.Exp, self)
 
     def log(self):
-        return E.Log.apply(self)
+        return apply_unary(E.Log, self)
 
     def sqrt(self):
-        return E.Sqrt.apply(self)
+        return apply_unary(E.Sqrt, self)
 
     def abs(self):
-        return E.Abs.apply(self)
+        return apply_unary(E.Abs, self)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
@@ -338,13 +338,13 @@ class Tensor(Value):
         return E.Clamp.apply(self, min=min, max=max)
 
     def tanh(self):
-        return A.Tanh.apply(self)
+        return apply_unary(A.Tanh, self)
 
     def sigmoid(self):
-        return A.Sigmoid.apply(self)
+        return apply_unary(A.Sigmoid, self)
 
     def relu(self):
-        return A.ReLU.apply(self)
+        return apply_unary(A.ReLU, self)
 
     def softmax(self, dim):
         return A.Softmax.apply(self, dim=self._dim(dim, "softmax"))
