@@ -85,14 +85,12 @@ class Scalar(Value):
         return apply_unary(E.Neg, self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Scalar):
-            return (exponent * self.log()).exp()
-        if not isinstance(exponent, (int, float)):
+        if not isinstance(exponent, (int, float, Scalar)):
             raise TypeError(f"pow: a Scalar's exponent must be an int, float or Scalar, got {type(exponent).__name__}")
-        return E.Pow.apply(self, exponent=exponent)
+        return apply_binary(E.Pow, self, exponent)
 
     def __rpow__(self, base):
-        return (self * float(np.log(base))).exp()
+        return apply_binary(E.Pow, base, self)
 
     def exp(self):
         return apply_unary(E.Exp, self)

@@ -37,6 +37,7 @@ class Tensor(Value):
 
     __slots__ = ()
     __hash__ = Value.__hash__      # == compares entries, so identity hashing must be restored
+    __array_ufunc__ = None         # numpy defers to us: np.float64(2) * t and array + t stay recorded Tensors
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
@@ -260,12 +261,10 @@ class Tensor(Value):
         return apply_unary(E.Neg, self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Tensor):
-            return (exponent * self.log()).exp()          # x**y = e**(y ln x), for a tensor exponent
-        return E.Pow.apply(self, exponent=exponent)
+        return self._binary(E.Pow, exponent, "pow")
 
     def __rpow__(self, base):
-        return (self * float(np.log(base))).exp()          # b**x = e**(x ln b)
+        return self._binary(E.Pow, base, "pow", reverse=True)
 
     def __matmul__(self, other):
         return _matmul(self, other)

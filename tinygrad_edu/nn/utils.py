@@ -15,6 +15,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(0.0)
+    dtype = grads[0].dtype
     if norm_type == float("inf"):
         total = max(float(np.abs(g.data).max()) for g in grads)
     else:
@@ -25,4 +26,4 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         for p in parameters:
             if p.grad is not None:
                 p.grad = Tensor._make((p.grad.data * scale).astype(p.grad.data.dtype))
-    return Tensor(total)
+    return Tensor(total, dtype=dtype)

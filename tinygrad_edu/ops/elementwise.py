@@ -86,21 +86,25 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x ** p for a constant exponent p.  Backward: dx = dy * p * x**(p-1)."""
+    """y = x ** e, e a number or a second input.  Backward: dx = dy * e * x**(e-1), de = dy * y * ln x
+    (0 where x = 0, as PyTorch; NaN for a negative base, where ln x is undefined)."""
 
     elementwise = True
 
     @staticmethod
     def forward(ctx, x, exponent):
-        ctx.save_for_backward(x)
-        ctx.exponent = exponent
-        return x ** exponent
+        y = np.power(x, exponent)       # numpy's power: NaN, not a complex number, for (-2.0) ** 0.5
+        ctx.save_for_backward(x, exponent, y)
+        return y
 
     @staticmethod
     def backward(ctx, grad_out):
-        (x,) = ctx.saved
-        p = ctx.exponent
-        return (grad_out * p * x ** (p - 1),)
+        x, e, y = ctx.saved
+        dx = grad_out * e * np.power(x, e - 1) if ctx.parents[0] is not None else None
+        de = None
+        if ctx.parents[1] is not None:       # only when the exponent itself requires a gradient
+            de = grad_out * y * np.log(np.where(x == 0, 1, x))
+        return dx, de
 
 
 class Exp(Function):

@@ -41,10 +41,13 @@ class NLLLoss(Function):
         return (grad,)
 
 
+_BCE_EPSILON = float(np.float32(1e-12))   # PyTorch clamps p(1 - p) at 1e-12 rounded to float32
+
+
 class BinaryCrossEntropy(Function):
     """loss = -(t log p + (1 - t) log(1 - p)), each log clamped at -100 as PyTorch.  Shapes: p, t (*).
 
-    Backward: dp = dy * (p - t) / max(p (1 - p), 1e-12).
+    Backward: dp = dy * (p - t) / max(p (1 - p), 1e-12 as float32).
     """
 
     @staticmethod
@@ -58,7 +61,7 @@ class BinaryCrossEntropy(Function):
     def backward(ctx, grad_out):
         p, target = ctx.saved
         scale = grad_out / ctx.count if ctx.reduction == "mean" else grad_out
-        return (scale * (p - target) / np.maximum(p * (1 - p), 1e-12),)
+        return (scale * (p - target) / np.maximum(p * (1 - p), _BCE_EPSILON),)
 
 
 class BinaryCrossEntropyWithLogits(Function):
