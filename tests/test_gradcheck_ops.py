@@ -12,10 +12,12 @@ from tinygrad_edu.autograd import Function
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops import activation as A
+from tinygrad_edu.ops import conv as C
 from tinygrad_edu.ops import elementwise as E
 from tinygrad_edu.ops import linalg as L
 from tinygrad_edu.ops import loss as LS
 from tinygrad_edu.ops import movement as M
+from tinygrad_edu.ops import pool as P
 from tinygrad_edu.ops import reduce as R
 
 POS = "positive"   # marks an input drawn from [0.5, 2] (for log, sqrt, division, fractional powers)
@@ -75,6 +77,24 @@ OP_CASES = {
                ("nobias", lambda x, w: F.linear(x, w), [(1, 3), (2, 3)]),
                ("3d", lambda x, w, b: F.linear(x, w, b), [(2, 2, 3), (1, 3), (1,)]),
                ("1d", lambda x, w: F.linear(x, w), [(3,), (2, 3)])],
+    C.Conv2d: [("s2_p1_g2", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
+                [(2, 4, 5, 5), (4, 2, 3, 3), (4,)]),
+               ("same_dil2", lambda x, w: F.conv2d(x, w, padding="same", dilation=2), [(1, 2, 5, 4), (3, 2, 2, 3)])],
+    C.Conv1d: [("s2_p1", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [(2, 3, 7), (2, 3, 3), (2,)])],
+    C.ConvTranspose2d: [("s2_op1", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+                         [(2, 3, 3, 4), (3, 2, 3, 3), (2,)]),
+                        ("groups_dil", lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2),
+                         [(1, 4, 3, 3), (4, 1, 2, 2)])],
+    C.Unfold: [("unfold", lambda x: F.unfold(x, (2, 3), padding=1, stride=2), [(2, 2, 5, 6)])],
+    C.Fold: [("fold", lambda x: F.fold(x, (4, 5), 2, stride=1), [(1, 8, 12)])],
+    P.MaxPool2d: [("overlap", lambda x: F.max_pool2d(x, 3, 2), [(2, 2, 7, 7)]),
+                  ("pad_ceil", lambda x: F.max_pool2d(x, 2, 2, padding=1, ceil_mode=True), [(1, 3, 5, 6)]),
+                  ("1d", lambda x: F.max_pool1d(x, 3, 2, 1), [(2, 2, 9)])],
+    P.AvgPool2d: [("overlap_pad", lambda x: F.avg_pool2d(x, 3, 2, padding=1), [(2, 2, 7, 6)]),
+                  ("ceil_exclude", lambda x: F.avg_pool2d(x, 2, 2, 1, True, False), [(1, 2, 5, 5)])],
+    P.AdaptiveAvgPool2d: [("global", lambda x: F.adaptive_avg_pool2d(x, 1), [(2, 3, 5, 4)]),
+                          ("3x2", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [(1, 2, 7, 5)])],
+    P.Pad: [("pad", lambda x: F.pad(x, (1, 2, 0, 1)), [(2, 3, 4)])],
     LS.NLLLoss: [("mean", lambda a: F.nll_loss(a, LABELS3), [(3, 4)]),
                  ("ignore_sum", lambda a: F.nll_loss(a, np.array([1, -100, 3]), reduction="sum"), [(3, 4)]),
                  ("ce_smooth", lambda a: F.cross_entropy(a, np.array([1, 2, -100]), label_smoothing=0.2), [(3, 4)]),

@@ -14,9 +14,22 @@ from ..ops import linalg as L
 from ..ops import loss as LS
 from ..ops import movement as M
 from ..tensor import Tensor
+from .conv_functional import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    pad,
+    unfold,
+)
 
-__all__ = ["linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout", "embedding",
-           "one_hot", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy",
+__all__ = ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool2d",
+           "adaptive_avg_pool2d", "pad", "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
+           "dropout", "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
 
 _REDUCTIONS = ("mean", "sum", "none")

@@ -1,0 +1,144 @@
+"""Pooling: max and average over windows, and padding.  No parameters; channels unchanged.
+
+Shapes: x (N, C, H, W) -> (N, C, OH, OW).  Hyper-parameters arrive normalized (see nn.conv_functional):
+kernel, stride, dilation (h, w); padding ((top, bottom), (left, right)) where bottom/right include the extra
+rows ceil_mode needs.  Windows are views (no copy per window); backward loops over the KH*KW kernel offsets
+only.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+from .conv import pad2d, windows
+
+
+def _scatter_by_offset(per_offset, canvas_shape, kernel, stride, dilation, dtype):
+    """Add per-offset contributions (KH, KW, N, C, OH, OW) onto a zero canvas (N, C, Hp, Wp)."""
+    kh, kw = kernel
+    (sh, sw), (dh, dw) = stride, dilation
+    oh, ow = per_offset.shape[-2:]
+    canvas = np.zeros(canvas_shape, dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += per_offset[i, j]
+    return canvas
+
+
+class MaxPool2d(Function):
+    """out = the largest entry of each window.  Backward: the whole gradient goes to the first maximum of
+    its window in row-major order (PyTorch's CPU kernel); overlapping windows may send several to one entry.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation=(1, 1), out_hw=None):
+        xp = pad2d(x, padding, value=-np.inf)
+        win = windows(xp, kernel, stride, dilation, out_hw)                 # (N, C, OH, OW, KH, KW) view
+        n, c, oh, ow, kh, kw = win.shape
+        flat = win.reshape(n, c, oh, ow, kh * kw)
+        winner = np.argmax(flat, axis=-1)                                   # first maximum, row-major
+        ctx.winner = winner
+        ctx.geometry = (xp.shape, kernel, stride, padding, dilation)
+        return np.take_along_axis(flat, winner[..., None], axis=-1)[..., 0]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        padded_shape, kernel, stride, padding, dilation = ctx.geometry
+        kh, kw = kernel
+        offsets = np.arange(kh * kw).reshape(kh, kw, 1, 1, 1, 1)
+        per_offset = np.where(ctx.winner[None, None] == offsets, grad_out[None, None], 0).astype(grad_out.dtype)
+        canvas = _scatter_by_offset(per_offset, padded_shape, kernel, stride, dilation, grad_out.dtype)
+        (top, bottom), (left, right) = padding
+        return (canvas[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right],)
+
+    @staticmethod
+    def indices(ctx, input_hw):
+        """PyTorch's return_indices: each winner's flat index into its (H, W) input plane."""
+        padded_shape, (kh, kw), (sh, sw), ((top, _), (left, _)), (dh, dw) = ctx.geometry
+        oh, ow = ctx.winner.shape[-2:]
+        row = np.arange(oh)[:, None] * sh + (ctx.winner // kw) * dh - top
+        col = np.arange(ow)[None, :] * sw + (ctx.winner % kw) * dw - left
+        return (row * input_hw[1] + col).astype(np.int64)
+
+
+class AvgPool2d(Function):
+    """out = the mean of each window, dividing by the window's size (count_include_pad) or by its number of
+    real (unpadded) entries; windows that ceil_mode lets run past the padding count only what they cover.
+
+    Backward: each entry of a window receives dout / divisor.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, count_include_pad=True, out_hw=None, extra=(0, 0)):
+        (top, bottom), (left, right) = padding
+        full = ((top, bottom + extra[0]), (left, right + extra[1]))     # ceil_mode's extra rows/columns
+        xp = pad2d(x, full)
+        win = windows(xp, kernel, stride, (1, 1), out_hw)
+        # what a window counts: the input, plus the explicit padding when count_include_pad, never the extra
+        counted = np.zeros(xp.shape[2:], dtype=np.float64)
+        h, w = x.shape[2:]
+        if count_include_pad:
+            counted[:top + h + bottom, :left + w + right] = 1.0
+        else:
+            counted[top:top + h, left:left + w] = 1.0
+        divisor = windows(counted[None, None], kernel, stride, (1, 1), out_hw).sum(axis=(-1, -2))[0, 0]
+        ctx.divisor = divisor.astype(xp.dtype) if xp.dtype != object else divisor
+        ctx.geometry = (xp.shape, kernel, stride, full)
+        return win.sum(axis=(-1, -2)) / ctx.divisor
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        padded_shape, kernel, stride, padding = ctx.geometry
+        share = grad_out / ctx.divisor
+        per_offset = np.broadcast_to(share, (kernel[0], kernel[1]) + share.shape)
+        canvas = _scatter_by_offset(per_offset, padded_shape, kernel, stride, (1, 1), grad_out.dtype)
+        (top, bottom), (left, right) = padding
+        return (canvas[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right],)
+
+
+class AdaptiveAvgPool2d(Function):
+    """Average over the windows that split H and W into output_size parts as PyTorch does
+    (rows floor(i H / OH) .. ceil((i + 1) H / OH)).  Output 1x1 is global average pooling.
+
+    Backward: each window's gradient shared evenly by its entries.  (A loop over output cells: adaptive
+    outputs are small, typically 1x1.)
+    """
+
+    @staticmethod
+    def forward(ctx, x, output_size):
+        n, c, h, w = x.shape
+        oh, ow = output_size
+        rows = [(i * h // oh, -(-(i + 1) * h // oh)) for i in range(oh)]
+        cols = [(j * w // ow, -(-(j + 1) * w // ow)) for j in range(ow)]
+        ctx.cells, ctx.in_shape = (rows, cols), x.shape
+        out = np.empty((n, c, oh, ow), dtype=x.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                out[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3)) if x.dtype != object else \
+                    x[:, :, r0:r1, c0:c1].sum(axis=(2, 3)) / ((r1 - r0) * (c1 - c0))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        rows, cols = ctx.cells
+        grad = np.zeros(ctx.in_shape, dtype=grad_out.dtype)
+        for i, (r0, r1) in enumerate(rows):
+            for j, (c0, c1) in enumerate(cols):
+                grad[:, :, r0:r1, c0:c1] += (grad_out[:, :, i, j] / ((r1 - r0) * (c1 - c0)))[:, :, None, None]
+        return (grad,)
+
+
+class Pad(Function):
+    """Constant padding, PyTorch's order: pad = (left, right, top, bottom, ...) from the last axis backwards.
+    Backward: the gradient's interior (the padding received no input)."""
+
+    @staticmethod
+    def forward(ctx, x, pad, value=0.0):
+        widths = [(0, 0)] * x.ndim
+        for k in range(len(pad) // 2):
+            widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+        ctx.slices = tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (grad_out[ctx.slices],)
