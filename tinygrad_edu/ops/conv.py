@@ -39,25 +39,25 @@ def windows(xp, kernel, stride, dilation, out_hw=None):
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """(N, C, H, W) -> rows (N*OH*OW, C*KH*KW), one receptive field per row, and (OH, OW)."""
+    """(N, C, H, W) -> cols (N, C*KH*KW, OH*OW): per sample, one receptive field per column (PyTorch's unfold
+    layout), and (OH, OW).  A filter bank W (F, C*KH*KW) times cols is then NCHW output with no transpose."""
     win = windows(pad2d(x, padding), kernel, stride, dilation)
     n, c, oh, ow, kh, kw = win.shape
-    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw), (oh, ow)
+    return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, oh * ow), (oh, ow)
 
 
-def col2im(cols, canvas_hw, kernel, stride, dilation, out_hw):
-    """The adjoint of im2col: add rows (N, OH, OW, C, KH, KW) back onto a zero canvas (N, C, Hp, Wp).
+def col2im(cols, canvas_hw, stride, dilation):
+    """The adjoint of im2col: add columns (N, C, KH, KW, OH, OW) back onto a zero canvas (N, C, Hp, Wp).
 
     Overlapping receptive fields add up. One loop over the KH*KW kernel offsets; each step adds a whole
     strided slice at once (never a loop over pixels or batch elements).
     """
-    n, oh, ow, c, kh, kw = cols.shape
+    n, c, kh, kw, oh, ow = cols.shape
     (sh, sw), (dh, dw) = stride, dilation
     canvas = np.zeros((n, c) + tuple(canvas_hw), dtype=cols.dtype)
-    per_offset = cols.transpose(4, 5, 0, 3, 1, 2)          # (KH, KW, N, C, OH, OW)
     for i in range(kh):
         for j in range(kw):
-            canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += per_offset[i, j]
+            canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
     return canvas
 
 
@@ -66,29 +66,31 @@ def crop2d(canvas, padding):
     return canvas[:, :, top:canvas.shape[2] - bottom, left:canvas.shape[3] - right]
 
 
-def _grouped_matmul(rows, mats, groups):
-    """rows (M, G*K) times each group's matrix mats (G, K, P) -> (M, G*P)."""
-    if groups == 1:
-        return rows @ mats[0]
-    m = rows.shape[0]
-    out = np.matmul(rows.reshape(m, groups, -1).transpose(1, 0, 2), mats)      # (G, M, P)
-    return out.transpose(1, 0, 2).reshape(m, -1)
+def _grouped(a, groups):
+    """Split the row axis (-2) of a (..., G*P, Q) array into groups: (..., G, P, Q)."""
+    return a.reshape(a.shape[:-2] + (groups, a.shape[-2] // groups, a.shape[-1]))
+
+
+def _backward_needed(ctx, i):
+    return ctx.parents is None or ctx.parents[i] is not None
 
 
 class Conv2d(Function):
     """out = cross-correlation of x with each filter, + bias.  x (N, C, H, W), weight (F, C/G, KH, KW),
-    bias (F,) or None -> (N, F, OH, OW), as one matrix product of im2col(x) (N*OH*OW, C*KH*KW) and W^T.
+    bias (F,) or None -> (N, F, OH, OW), as one batched matrix product per group:
+    W (F/G, C/G*KH*KW) . cols (N, C/G*KH*KW, OH*OW) with cols = im2col(x).
 
-    Backward: dW = dout^T . cols, dcols = dout . W, dx = col2im(dcols), dbias = dout summed over N, OH, OW.
+    Backward: dW = sum over N of dout . cols^T, dcols = W^T . dout, dx = col2im(dcols), dbias = dout summed
+    over N, OH, OW.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         f, cg, kh, kw = weight.shape
         n = x.shape[0]
-        cols, (oh, ow) = im2col(x, (kh, kw), stride, padding, dilation)
-        w_mats = weight.reshape(groups, f // groups, cg * kh * kw).transpose(0, 2, 1)   # (G, C/G*KH*KW, F/G)
-        out = _grouped_matmul(cols, w_mats, groups).reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+        cols, (oh, ow) = im2col(x, (kh, kw), stride, padding, dilation)               # (N, C*KH*KW, L)
+        w_g = _grouped(weight.reshape(f, cg * kh * kw), groups)                         # (G, F/G, C/G*KH*KW)
+        out = np.matmul(w_g, _grouped(cols, groups)).reshape(n, f, oh, ow)             # (N, G, F/G, L) -> NCHW
         if bias is not None:
             out = out + bias.reshape(1, f, 1, 1)
         ctx.save_for_backward(cols, weight)
@@ -102,24 +104,17 @@ class Conv2d(Function):
         x_shape, kernel, stride, padding, dilation, groups, (oh, ow) = ctx.geometry
         n, c, h, w = x_shape
         f = weight.shape[0]
-        g = grad_out.transpose(0, 2, 3, 1).reshape(-1, f)                            # (N*OH*OW, F)
-        w_mats = weight.reshape(groups, f // groups, -1)                              # (G, F/G, C/G*KH*KW)
-        d_weight = _weight_grad(cols, g, groups).reshape(weight.shape)
-        d_cols = _grouped_matmul(g, w_mats, groups).reshape(n, oh, ow, c, *kernel)
-        canvas = (h + sum(padding[0]), w + sum(padding[1]))
-        d_x = crop2d(col2im(d_cols, canvas, kernel, stride, dilation, (oh, ow)), padding)
+        g = _grouped(grad_out.reshape(n, f, oh * ow), groups)                           # (N, G, F/G, L)
+        cols_g = _grouped(cols, groups)                                                 # (N, G, C/G*K, L)
+        d_weight = np.matmul(g, cols_g.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
+        d_x = None
+        if _backward_needed(ctx, 0):                     # the first layer's input needs no gradient: skip col2im
+            w_g = _grouped(weight.reshape(f, -1), groups)                               # (G, F/G, C/G*K)
+            d_cols = np.matmul(w_g.swapaxes(-1, -2), g).reshape(n, c, *kernel, oh, ow)
+            canvas = (h + sum(padding[0]), w + sum(padding[1]))
+            d_x = crop2d(col2im(d_cols, canvas, stride, dilation), padding)
         d_bias = grad_out.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         return d_x, d_weight, d_bias
-
-
-def _weight_grad(cols, g, groups):
-    """g_G^T . cols_G for each group, stacked: cols (M, G*K), g (M, G*P) -> (G*P, K)."""
-    if groups == 1:
-        return g.T @ cols
-    m = cols.shape[0]
-    cols_g = cols.reshape(m, groups, -1).transpose(1, 0, 2)           # (G, M, C/G*K)
-    g_g = g.reshape(m, groups, -1).transpose(1, 2, 0)                 # (G, F/G, M)
-    return np.matmul(g_g, cols_g).reshape(g.shape[1], -1)
 
 
 class Conv1d(Function):
@@ -134,7 +129,7 @@ class Conv1d(Function):
     @staticmethod
     def backward(ctx, grad_out):
         d_x, d_weight, d_bias = Conv2d.backward(ctx, grad_out[:, :, None, :])
-        return d_x[:, :, 0, :], d_weight[:, :, 0, :], d_bias
+        return None if d_x is None else d_x[:, :, 0, :], d_weight[:, :, 0, :], d_bias
 
 
 class ConvTranspose2d(Function):
@@ -142,7 +137,7 @@ class ConvTranspose2d(Function):
 
     x (N, C, H, W), weight (C, F/G, KH, KW), bias (F,) -> (N, F, OH, OW),
     OH = (H - 1) S - pad_top - pad_bottom + D (KH - 1) + output_padding + 1.
-    Forward: col2im(x . W); backward: dx = im2col(dout) . W^T, dW = x^T . im2col(dout).
+    Forward: col2im(W^T . x); backward: dx = W . im2col(dout), dW = sum over N of x . im2col(dout)^T.
     """
 
     @staticmethod
@@ -151,12 +146,12 @@ class ConvTranspose2d(Function):
         n, c, h, w = x.shape
         _, fg, kh, kw = weight.shape
         f = fg * groups
-        rows = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)                               # (N*H*W, C)
-        w_mats = weight.reshape(groups, c // groups, fg * kh * kw)                           # (G, C/G, F/G*KH*KW)
-        cols = _grouped_matmul(rows, w_mats, groups).reshape(n, h, w, f, kh, kw)
+        rows = _grouped(x.reshape(n, c, h * w), groups)                                   # (N, G, C/G, H*W)
+        w_g = _grouped(weight.reshape(c, fg * kh * kw), groups)                           # (G, C/G, F/G*K)
+        cols = np.matmul(w_g.swapaxes(-1, -2), rows).reshape(n, f, kh, kw, h, w)
         canvas = tuple((size - 1) * s + d * (k - 1) + 1 + op
                        for size, s, d, k, op in zip((h, w), stride, dilation, (kh, kw), output_padding))
-        out = crop2d(col2im(cols, canvas, (kh, kw), stride, dilation, (h, w)), padding)
+        out = crop2d(col2im(cols, canvas, stride, dilation), padding)
         if bias is not None:
             out = out + bias.reshape(1, f, 1, 1)
         ctx.save_for_backward(rows, weight)
@@ -172,11 +167,11 @@ class ConvTranspose2d(Function):
         g_canvas = np.zeros((n, f) + canvas, dtype=grad_out.dtype)
         (top, bottom), (left, right) = padding
         g_canvas[:, :, top:canvas[0] - bottom, left:canvas[1] - right] = grad_out
-        g_cols, _ = im2col(g_canvas, kernel, stride, ((0, 0), (0, 0)), dilation)
-        g_cols = g_cols.reshape(n * h * w, f * kernel[0] * kernel[1])                         # (N*H*W, F*KH*KW)
-        w_mats = weight.reshape(groups, c // groups, -1).transpose(0, 2, 1)                  # (G, F/G*K, C/G)
-        d_x = _grouped_matmul(g_cols, w_mats, groups).reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        d_weight = _weight_grad(g_cols, rows, groups).reshape(weight.shape)               # x^T . im2col(dout)
+        g_cols, _ = im2col(g_canvas, kernel, stride, ((0, 0), (0, 0)), dilation)       # (N, F*K, H*W)
+        g_cols = _grouped(g_cols, groups)                                                # (N, G, F/G*K, H*W)
+        w_g = _grouped(weight.reshape(c, -1), groups)                                    # (G, C/G, F/G*K)
+        d_x = np.matmul(w_g, g_cols).reshape(n, c, h, w)
+        d_weight = np.matmul(rows, g_cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
         d_bias = grad_out.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         return d_x, d_weight, d_bias
 
@@ -189,17 +184,15 @@ class Unfold(Function):
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
-        n = x.shape[0]
         cols, (oh, ow) = im2col(x, kernel_size, stride, padding, dilation)
         ctx.geometry = (x.shape, kernel_size, stride, padding, dilation, (oh, ow))
-        return cols.reshape(n, oh * ow, -1).transpose(0, 2, 1)
+        return cols
 
     @staticmethod
     def backward(ctx, grad_out):
         (n, c, h, w), kernel, stride, padding, dilation, (oh, ow) = ctx.geometry
-        cols = grad_out.transpose(0, 2, 1).reshape(n, oh, ow, c, *kernel)
         canvas = (h + sum(padding[0]), w + sum(padding[1]))
-        return (crop2d(col2im(cols, canvas, kernel, stride, dilation, (oh, ow)), padding),)
+        return (crop2d(col2im(grad_out.reshape(n, c, *kernel, oh, ow), canvas, stride, dilation), padding),)
 
 
 class Fold(Function):
@@ -212,19 +205,14 @@ class Fold(Function):
     def forward(ctx, cols, output_size, kernel_size, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
         n, ck, length = cols.shape
         kh, kw = kernel_size
-        c = ck // (kh * kw)
         h, w = output_size
         canvas = (h + sum(padding[0]), w + sum(padding[1]))
         oh = positions(canvas[0], kh, stride[0], 0, dilation[0])
         ow = positions(canvas[1], kw, stride[1], 0, dilation[1])
         ctx.geometry = (kernel_size, stride, padding, dilation)
-        rows = cols.transpose(0, 2, 1).reshape(n, oh, ow, c, kh, kw)
-        return crop2d(col2im(rows, canvas, kernel_size, stride, dilation, (oh, ow)), padding)
+        return crop2d(col2im(cols.reshape(n, ck // (kh * kw), kh, kw, oh, ow), canvas, stride, dilation), padding)
 
     @staticmethod
     def backward(ctx, grad_out):
         kernel, stride, padding, dilation = ctx.geometry
-        n = grad_out.shape[0]
-        cols, (oh, ow) = im2col(grad_out, kernel, stride, padding, dilation)
-        return (cols.reshape(n, oh * ow, -1).transpose(0, 2, 1),)
-
+        return (im2col(grad_out, kernel, stride, padding, dilation)[0],)

@@ -12,48 +12,58 @@ from ..autograd import Function
 from .conv import pad2d, windows
 
 
-def _scatter_by_offset(per_offset, canvas_shape, kernel, stride, dilation, dtype):
-    """Add per-offset contributions (KH, KW, N, C, OH, OW) onto a zero canvas (N, C, Hp, Wp)."""
-    kh, kw = kernel
-    (sh, sw), (dh, dw) = stride, dilation
-    oh, ow = per_offset.shape[-2:]
-    canvas = np.zeros(canvas_shape, dtype=dtype)
+def _offset_slices(kernel, stride, dilation, out_hw):
+    """For each kernel offset (i, j), the strided slice of the padded input that it reads in every window."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     for i in range(kh):
         for j in range(kw):
-            canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += per_offset[i, j]
-    return canvas
+            yield i * kw + j, (slice(None), slice(None), slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
+                               slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
+def _crop(canvas, padding):
+    (top, bottom), (left, right) = padding
+    return canvas[:, :, top:canvas.shape[2] - bottom, left:canvas.shape[3] - right]
 
 
 class MaxPool2d(Function):
     """out = the largest entry of each window.  Backward: the whole gradient goes to the first maximum of
     its window in row-major order (PyTorch's CPU kernel); overlapping windows may send several to one entry.
+
+    Both passes loop over the KH*KW kernel offsets, each step a whole-array comparison or addition.
     """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation=(1, 1), out_hw=None):
         xp = pad2d(x, padding, value=-np.inf)
-        win = windows(xp, kernel, stride, dilation, out_hw)                 # (N, C, OH, OW, KH, KW) view
-        n, c, oh, ow, kh, kw = win.shape
-        flat = win.reshape(n, c, oh, ow, kh * kw)
-        winner = np.argmax(flat, axis=-1)                                   # first maximum, row-major
+        if out_hw is None:
+            out_hw = windows(xp, kernel, stride, dilation).shape[2:4]
+        best, winner = None, None
+        for k, where in _offset_slices(kernel, stride, dilation, out_hw):
+            candidate = xp[where]
+            if best is None:
+                best, winner = candidate, np.zeros(candidate.shape, dtype=np.int64)
+            else:
+                better = candidate > best                 # strict: an equal later entry never takes over
+                best = np.where(better, candidate, best)
+                winner[better] = k
         ctx.winner = winner
-        ctx.geometry = (xp.shape, kernel, stride, padding, dilation)
-        return np.take_along_axis(flat, winner[..., None], axis=-1)[..., 0]
+        ctx.geometry = (xp.shape, kernel, stride, padding, dilation, tuple(out_hw))
+        return best if isinstance(best, np.ndarray) and best.base is None else np.array(best)
 
     @staticmethod
     def backward(ctx, grad_out):
-        padded_shape, kernel, stride, padding, dilation = ctx.geometry
-        kh, kw = kernel
-        offsets = np.arange(kh * kw).reshape(kh, kw, 1, 1, 1, 1)
-        per_offset = np.where(ctx.winner[None, None] == offsets, grad_out[None, None], 0).astype(grad_out.dtype)
-        canvas = _scatter_by_offset(per_offset, padded_shape, kernel, stride, dilation, grad_out.dtype)
-        (top, bottom), (left, right) = padding
-        return (canvas[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right],)
+        padded_shape, kernel, stride, padding, dilation, out_hw = ctx.geometry
+        canvas = np.zeros(padded_shape, dtype=grad_out.dtype)
+        zero = np.zeros((), dtype=grad_out.dtype)
+        for k, where in _offset_slices(kernel, stride, dilation, out_hw):
+            canvas[where] += np.where(ctx.winner == k, grad_out, zero)
+        return (_crop(canvas, padding),)
 
     @staticmethod
     def indices(ctx, input_hw):
         """PyTorch's return_indices: each winner's flat index into its (H, W) input plane."""
-        padded_shape, (kh, kw), (sh, sw), ((top, _), (left, _)), (dh, dw) = ctx.geometry
+        padded_shape, (kh, kw), (sh, sw), ((top, _), (left, _)), (dh, dw), _ = ctx.geometry
         oh, ow = ctx.winner.shape[-2:]
         row = np.arange(oh)[:, None] * sh + (ctx.winner // kw) * dh - top
         col = np.arange(ow)[None, :] * sw + (ctx.winner % kw) * dw - left
@@ -89,10 +99,10 @@ class AvgPool2d(Function):
     def backward(ctx, grad_out):
         padded_shape, kernel, stride, padding = ctx.geometry
         share = grad_out / ctx.divisor
-        per_offset = np.broadcast_to(share, (kernel[0], kernel[1]) + share.shape)
-        canvas = _scatter_by_offset(per_offset, padded_shape, kernel, stride, (1, 1), grad_out.dtype)
-        (top, bottom), (left, right) = padding
-        return (canvas[:, :, top:padded_shape[2] - bottom, left:padded_shape[3] - right],)
+        canvas = np.zeros(padded_shape, dtype=grad_out.dtype)
+        for _, where in _offset_slices(kernel, stride, (1, 1), share.shape[-2:]):
+            canvas[where] += share
+        return (_crop(canvas, padding),)
 
 
 class AdaptiveAvgPool2d(Function):
