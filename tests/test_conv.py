@@ -105,7 +105,8 @@ def test_output_sizes_003(hw, padding, stride, kernel, expected):
 
 def test_output_size_that_is_not_an_integer_floors_and_says_so_once():
     x, w = tg.zeros(1, 1, 7, 7), tg.zeros(1, 1, 3, 3)
-    with pytest.warns(UserWarning, match=r"\(7 \+ 0 - 2 - 1\)/3 = 4/3 is not an integer.*floored to 2.*last 1 rows"):
+    with pytest.warns(UserWarning, match=r"not an integer.*H: \(7 \+ 0 - 2 - 1\)/3 = 4/3, floored to 1, so the output "
+                                         r"has 2 and the last 1 rows.*W: .* last 1 columns"):
         out = F.conv2d(x, w, stride=3)
     assert out.shape == (1, 1, 2, 2)
     with warnings.catch_warnings():

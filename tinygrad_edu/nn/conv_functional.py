@@ -60,7 +60,7 @@ def _conv_padding(padding, kernel, stride, dilation, op):
 def _window_count(op, size_hw, kernel, stride, padding, dilation, ceil_mode=False, check_covered=True):
     """Output (OH, OW) and, for ceil_mode, the extra rows/columns the last window needs.  Raises when a window
     does not fit; warns once per configuration when the floor drops rows or columns."""
-    out, extra = [], []
+    out, extra, dropped = [], [], []
     for axis, (size, k, s, (p0, p1), d) in enumerate(zip(size_hw, kernel, stride, padding, dilation)):
         span, padded = d * (k - 1) + 1, size + p0 + p1
         if span > padded:
@@ -74,17 +74,17 @@ def _window_count(op, size_hw, kernel, stride, padding, dilation, ceil_mode=Fals
             if (n - 1) * s >= size + p0:      # PyTorch: the last window must start inside the input
                 n -= 1
         elif remainder and check_covered:
-            key = (op, size_hw, kernel, stride, padding, dilation)
-            if key not in _warned:
-                _warned.add(key)
-                what = "rows" if axis == 0 else "columns"
-                warnings.warn(
-                    f"{op}: (H + 2P - D(K-1) - 1)/S = ({size} + {p0 + p1} - {d * (k - 1)} - 1)/{s} = "
-                    f"{padded - span}/{s} is not an integer; as PyTorch, the output size is floored to {n} "
-                    f"and the last {remainder} {what} of the padded input are covered by no window",
-                    UserWarning, stacklevel=4)
+            what = "rows" if axis == 0 else "columns"
+            dropped.append(f"{'H' if axis == 0 else 'W'}: ({size} + {p0 + p1} - {d * (k - 1)} - 1)/{s} = "
+                           f"{padded - span}/{s}, floored to {n - 1}, so the output has {n} and the last "
+                           f"{remainder} {what} of the padded input are covered by no window")
         out.append(n)
         extra.append(max((n - 1) * s + span - padded, 0))
+    key = (op, tuple(size_hw), kernel, stride, padding, dilation)
+    if dropped and key not in _warned:
+        _warned.add(key)
+        warnings.warn(f"{op}: (H + 2P - D(K-1) - 1)/S is not an integer; as PyTorch, the output size is floored. "
+                      + "; ".join(dropped), UserWarning, stacklevel=3)
     return tuple(out), tuple(extra)
 
 
@@ -191,33 +191,35 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """im2col: (N, C, H, W) -> (N, C*KH*KW, L), each column one receptive field (PyTorch's F.unfold)."""
-    _batched(input, 4, "unfold", "(N, C, H, W)")
+    """im2col: (N, C, H, W) or (C, H, W) -> (N, C*KH*KW, L), each column one receptive field (F.unfold)."""
+    x, unbatched = _batched(input, 4, "unfold", "(N, C, H, W)")
     k = _positive(_pair(kernel_size, "unfold", "kernel_size"), "unfold", "kernel_size")
     s = _positive(_pair(stride, "unfold", "stride"), "unfold", "stride")
     d = _positive(_pair(dilation, "unfold", "dilation"), "unfold", "dilation")
     ph, pw = _pair(padding, "unfold", "padding")
     p = ((ph, ph), (pw, pw))
-    _window_count("unfold", _shape(input)[2:], k, s, p, d)
-    return C.Unfold.apply(input, kernel_size=k, stride=s, padding=p, dilation=d)
+    _window_count("unfold", _shape(x)[2:], k, s, p, d)
+    return _unbatch(C.Unfold.apply(x, kernel_size=k, stride=s, padding=p, dilation=d), unbatched)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """col2im: (N, C*KH*KW, L) -> (N, C, H, W), adding overlapping windows (PyTorch's F.fold)."""
-    shape = _shape(input)
+    """col2im: (N, C*KH*KW, L) or (C*KH*KW, L) -> (N, C, H, W), adding overlapping windows (F.fold)."""
+    x, unbatched = _batched(input, 3, "fold", "(N, C*KH*KW, L)")
+    shape = _shape(x)
     k = _positive(_pair(kernel_size, "fold", "kernel_size"), "fold", "kernel_size")
     s = _positive(_pair(stride, "fold", "stride"), "fold", "stride")
     d = _positive(_pair(dilation, "fold", "dilation"), "fold", "dilation")
     ph, pw = _pair(padding, "fold", "padding")
     size = _pair(output_size, "fold", "output_size")
-    if len(shape) != 3 or shape[1] % (k[0] * k[1]):
+    if shape[1] % (k[0] * k[1]):
         raise ValueError(f"fold: expected input (N, C*KH*KW, L) with its 2nd size divisible by {k[0] * k[1]}, "
                          f"got {shape}")
     (oh, ow), _ = _window_count("fold", size, k, s, ((ph, ph), (pw, pw)), d, check_covered=False)
     if oh * ow != shape[2]:
         raise ValueError(f"fold: output_size {size} with this kernel, stride, padding and dilation has {oh}x{ow} = "
                          f"{oh * ow} windows, but the input has L = {shape[2]}")
-    return C.Fold.apply(input, output_size=size, kernel_size=k, stride=s, padding=((ph, ph), (pw, pw)), dilation=d)
+    out = C.Fold.apply(x, output_size=size, kernel_size=k, stride=s, padding=((ph, ph), (pw, pw)), dilation=d)
+    return _unbatch(out, unbatched)
 
 
 # ------------------------------------------------------------------------------------------------ pooling

@@ -38,10 +38,10 @@ def windows(xp, kernel, stride, dilation, out_hw=None):
     return view
 
 
-def im2col(x, kernel, stride, padding, dilation):
+def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     """(N, C, H, W) -> cols (N, C*KH*KW, OH*OW): per sample, one receptive field per column (PyTorch's unfold
     layout), and (OH, OW).  A filter bank W (F, C*KH*KW) times cols is then NCHW output with no transpose."""
-    win = windows(pad2d(x, padding), kernel, stride, dilation)
+    win = windows(pad2d(x, padding), kernel, stride, dilation, out_hw)
     n, c, oh, ow, kh, kw = win.shape
     return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, oh * ow), (oh, ow)
 
@@ -167,7 +167,8 @@ class ConvTranspose2d(Function):
         g_canvas = np.zeros((n, f) + canvas, dtype=grad_out.dtype)
         (top, bottom), (left, right) = padding
         g_canvas[:, :, top:canvas[0] - bottom, left:canvas[1] - right] = grad_out
-        g_cols, _ = im2col(g_canvas, kernel, stride, ((0, 0), (0, 0)), dilation)       # (N, F*K, H*W)
+        # the windows that stamped an input pixel: the first H x W (output_padding >= stride adds others)
+        g_cols, _ = im2col(g_canvas, kernel, stride, ((0, 0), (0, 0)), dilation, (h, w))  # (N, F*K, H*W)
         g_cols = _grouped(g_cols, groups)                                                # (N, G, F/G*K, H*W)
         w_g = _grouped(weight.reshape(c, -1), groups)                                    # (G, C/G, F/G*K)
         d_x = np.matmul(w_g, g_cols).reshape(n, c, h, w)
