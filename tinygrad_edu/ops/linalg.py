@@ -55,8 +55,9 @@ class Affine(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
+        needs = ctx.needs_input_grad or (True, True, True)
         g2 = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out)
-        dx = grad_out @ weight
-        dw = g2.T @ x.reshape(-1, x.shape[-1])
-        db = g2.sum(axis=0) if ctx.has_bias else None
+        dx = grad_out @ weight if needs[0] else None                    # a network's input needs none: skip it
+        dw = g2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        db = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
         return dx, dw, db

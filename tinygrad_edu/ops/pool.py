@@ -39,12 +39,15 @@ class MaxPool2d(Function):
         if out_hw is None:
             out_hw = windows(xp, kernel, stride, dilation).shape[2:4]
         best, winner = None, None
+        floats = xp.dtype != object
         for k, where in _offset_slices(kernel, stride, dilation, out_hw):
             candidate = xp[where]
             if best is None:
                 best, winner = candidate, np.zeros(candidate.shape, dtype=np.int64)
             else:
                 better = candidate > best                 # strict: an equal later entry never takes over
+                if floats:                                # a NaN wins its window (and then keeps it), as PyTorch
+                    better |= (candidate != candidate) & (best == best)
                 best = np.where(better, candidate, best)
                 winner[better] = k
         ctx.winner = winner
