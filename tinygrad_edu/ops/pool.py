@@ -46,8 +46,8 @@ class MaxPool2d(Function):
                 best, winner = candidate, np.zeros(candidate.shape, dtype=np.int64)
             else:
                 better = candidate > best                 # strict: an equal later entry never takes over
-                if floats:                                # a NaN wins its window (and then keeps it), as PyTorch
-                    better |= (candidate != candidate) & (best == best)
+                if floats:                                # a NaN wins its window, as PyTorch's `v > max || isnan(v)`
+                    better |= candidate != candidate
                 best = np.where(better, candidate, best)
                 winner[better] = k
         ctx.winner = winner
