@@ -167,7 +167,9 @@ def _fmt_ms(v):
 
 
 def _fmt_x(v):
-    return "-" if v is None else (f"{v:.0f}x" if v >= 100 else f"{v:.2f}x")
+    if v is None:
+        return "-"
+    return f"{v:.0f}x" if v >= 100 else f"{v:.2f}x" if v >= 0.01 else f"{v:.1e}x"
 
 
 def print_table(title, rows, unit="ms/step", refs=("numpy", "torch", "micrograd")):

@@ -9,10 +9,9 @@ torch (CPU, 1 thread).  Same data, same initial weights for all.  Target: tinygr
 
 from __future__ import annotations
 
-import common  # noqa: I001  (first: pins BLAS threads before numpy loads)
-
 import math
 
+import common  # noqa: I001  (first: pins BLAS threads before numpy loads)
 import numpy as np
 
 import tinygrad_edu as tg

@@ -13,7 +13,6 @@ Target: tinygrad_edu no slower than torch.
 from __future__ import annotations
 
 import common  # noqa: I001  (first: pins BLAS threads before numpy loads)
-
 import numpy as np
 
 import tinygrad_edu as tg
