@@ -106,24 +106,17 @@ def detect_anomaly():
 _FREED = object()   # marks a context whose saved values a backward pass released
 
 
-class Context:
-    """What one recorded op remembers for its backward pass and for pictures.
+class Record:
+    """The record of one op, as forward and backward see it (`ctx`): the Function, its inputs, what forward
+    saved, the hyper-parameters and the scope.  Tensor mode keeps it in a Context beside the output; in Scalar
+    mode the output Scalar is its own record (one object per node keeps the garbage collector's work small).
 
-    fn: the Function subclass; parents: one entry per input, the input value if it needs a gradient
-    else None; inputs: the inputs as given (values or constants, for graph.trace); params: the keyword
-    hyper-parameters; scope: the scope path at record time; saved: what forward chose to keep.
-    Ops may also set their own attributes (ctx.dim = ...).
+    fn: the Function subclass; inputs: as given (values or constants, for graph.trace); parents: one entry per
+    input, the input if it needs a gradient else None; params: the keyword hyper-parameters; scope: the scope
+    path at record time; saved: what forward chose to keep.  Ops may set their own attributes (ctx.dim = ...).
     """
 
-    __slots__ = ("fn", "inputs", "params", "saved", "parents", "scope", "__dict__")   # op extras go in __dict__
-
-    def __init__(self, fn, inputs, params):
-        self.fn = fn
-        self.inputs = inputs
-        self.params = params
-        self.saved = ()
-        self.parents = None
-        self.scope = STATE.scope
+    __slots__ = ()
 
     def save_for_backward(self, *values):
         self.saved = values
@@ -139,8 +132,30 @@ class Context:
     def where(self) -> str:
         return f"{self.op} (scope '{self.scope}')" if self.scope else self.op
 
+
+class Context(Record):
+    """Tensor mode's record, kept beside the output Tensor as its grad_fn."""
+
+    __slots__ = ("fn", "inputs", "params", "saved", "parents", "scope", "__dict__")   # op extras go in __dict__
+
+    def __init__(self, fn, inputs, params):
+        self.fn = fn
+        self.inputs = inputs
+        self.params = params
+        self.saved = ()
+        self.parents = None
+        self.scope = STATE.scope
+
     def __repr__(self):
         return f"<{self.op} backward{' in ' + self.scope if self.scope else ''}>"
+
+
+def parents_of(inputs):
+    """One entry per input: the input if it needs a gradient, else None (the inputs tuple itself when all do)."""
+    for x in inputs:
+        if not (isinstance(x, Value) and x.requires_grad):
+            return tuple(x if isinstance(x, Value) and x.requires_grad else None for x in inputs)
+    return inputs
 
 
 class Function:
@@ -186,9 +201,11 @@ class Function:
         if first is None:
             raise TypeError(f"{cls.op_name or cls.__name__}: expected at least one Tensor or Scalar input, "
                             f"got {tuple(type(x).__name__ for x in inputs)}")
-        ctx = Context(cls, inputs, params)
+        ctx = first._record(cls, inputs, params)
         out = cls.forward(ctx, *payloads, **params)
-        return _finish(ctx, first, out, needs_grad)
+        if STATE.anomaly:
+            _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
+        return first._finish(ctx, out, parents_of(inputs) if needs_grad and STATE.grad_enabled else None)
 
 
 _NO_PARAMS: dict = {}      # shared by ops called without hyper-parameters; never mutated
@@ -197,8 +214,12 @@ _PLAIN_NUMBERS = (float, int)
 
 def apply_unary(fn, x):
     """fn.apply(x) for a value x and no hyper-parameters: the hot path of x.exp(), x.relu(), -x."""
-    ctx = Context(fn, (x,), _NO_PARAMS)
-    return _finish(ctx, x, fn.forward(ctx, x.data), x.requires_grad)
+    inputs = (x,)
+    ctx = x._record(fn, inputs, _NO_PARAMS)
+    out = fn.forward(ctx, x.data)
+    if STATE.anomaly:
+        _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
+    return x._finish(ctx, out, inputs if x.requires_grad and STATE.grad_enabled else None)
 
 
 def apply_binary(fn, a, b):
@@ -216,24 +237,14 @@ def apply_binary(fn, a, b):
         owner, pa, ra, pb, rb = b, a, False, b.data, b.requires_grad
     else:
         return fn.apply(a, b)
-    ctx = Context(fn, (a, b), _NO_PARAMS)
+    inputs = (a, b)
+    ctx = owner._record(fn, inputs, _NO_PARAMS)
     out = fn.forward(ctx, pa, pb)
     if STATE.anomaly:
         _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
-    if (ra or rb) and STATE.grad_enabled:
-        ctx.parents = (a if ra else None, b if rb else None)
-        return owner._wrap(out, ctx)
-    return owner._wrap(out, None)
-
-
-def _finish(ctx, owner, out, needs_grad):
-    """Wrap a forward result as a value of the owner's kind, recording ctx when a gradient is needed."""
-    if STATE.anomaly:
-        _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
-    if needs_grad and STATE.grad_enabled:
-        ctx.parents = tuple(x if isinstance(x, Value) and x.requires_grad else None for x in ctx.inputs)
-        return owner._wrap(out, ctx)
-    return owner._wrap(out, None)
+    if not (ra or rb) or not STATE.grad_enabled:
+        return owner._finish(ctx, out, None)
+    return owner._finish(ctx, out, inputs if ra and rb else (a if ra else None, b if rb else None))
 
 
 def _apply_scalar_mode(fn, inputs, params):
@@ -272,12 +283,14 @@ def _check_finite(payload, message):
 class Value:
     """What Scalar and Tensor share: a payload, a gradient, and the record of the op that made it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_hooks", "_retains_grad", "_pending",
-                 "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_hooks", "_retains_grad", "_pending", "__weakref__")
     _is_parameter = False
 
-    # Subclasses define: _wrap(payload, ctx) -> new value of their kind; _store_grad(payload);
-    # _grad_payload() -> the current .grad as a payload (or None); _as_payload(grad given by a hook).
+    # Subclasses define: _ctx (the Record of the op that made the value, or None);
+    # _record(fn, inputs, params) -> the ctx an op's forward receives; _finish(ctx, payload, parents) -> the
+    # output value (recording ctx with those parents, or not at all when None); _store_grad(payload);
+    # _seed_gradient(gradient);
+    # _grad_for_hook(payload); _as_payload(what a hook returned).
 
     @property
     def grad_fn(self):

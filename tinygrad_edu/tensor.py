@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import STATE, Value, apply_binary, apply_unary
+from .autograd import STATE, Context, Value, apply_binary, apply_unary
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -35,7 +35,7 @@ def _shape_of(x):
 class Tensor(Value):
     """An n-dimensional array with autograd.  `Tensor(data)` gives float32 (as torch.Tensor)."""
 
-    __slots__ = ()
+    __slots__ = ("_ctx",)
     __hash__ = Value.__hash__      # == compares entries, so identity hashing must be restored
     __array_ufunc__ = None         # numpy defers to us: np.float64(2) * t and array + t stay recorded Tensors
 
@@ -71,9 +71,15 @@ class Tensor(Value):
         t.requires_grad = ctx is not None
         return t
 
-    def _wrap(self, payload, ctx):
+    def _record(self, fn, inputs, params):
+        return Context(fn, inputs, params)
+
+    def _finish(self, ctx, payload, parents):
         if type(payload) is not np.ndarray:
             payload = np.asarray(payload)
+        if parents is None:
+            return Tensor._make(payload, None)
+        ctx.parents = parents
         return Tensor._make(payload, ctx)
 
     def _store_grad(self, grad):
