@@ -239,12 +239,26 @@ def apply_binary(fn, a, b):
         return fn.apply(a, b)
     inputs = (a, b)
     ctx = owner._record(fn, inputs, _NO_PARAMS)
-    out = fn.forward(ctx, pa, pb)
+    try:
+        out = fn.forward(ctx, pa, pb)
+    except ValueError as error:
+        raise _explain_broadcast(fn, pa, pb) or error from None
     if STATE.anomaly:
         _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
     if not (ra or rb) or not STATE.grad_enabled:
         return owner._finish(ctx, out, None)
     return owner._finish(ctx, out, inputs if ra and rb else (a if ra else None, b if rb else None))
+
+
+def _explain_broadcast(fn, a, b):
+    """A ValueError naming the op and both shapes when numpy could not broadcast them (else None)."""
+    sa, sb = np.shape(a), np.shape(b)
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return ValueError(f"{(fn.op_name or fn.__name__).lower()}: shapes {sa} and {sb} cannot be broadcast together "
+                          "(numpy's rule: aligned from the right, each pair of sizes must be equal or one of them 1)")
+    return None
 
 
 def _apply_scalar_mode(fn, inputs, params):

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import STATE, Record, Value, apply_binary, apply_unary
-from .ops import activation as A
-from .ops import elementwise as E
+from .autograd import STATE, Record, Value
+from .operators import Operators
 
 
-class Scalar(Value, Record):
+class Scalar(Operators, Value, Record):
     """A float that records the ops applied to it.  `.data` and `.grad` are plain floats.
 
     A Scalar made by an op is also that op's record (fn, inputs, parents, saved, scope): one object per
@@ -81,62 +80,10 @@ class Scalar(Value, Record):
     def _seed_gradient(self, gradient):
         return 1.0 if gradient is None else float(gradient)
 
-    # -------------------------------------------------------------------- arithmetic
-    def __add__(self, other):
-        return apply_binary(E.Add, self, other)
-
-    def __radd__(self, other):
-        return apply_binary(E.Add, other, self)
-
-    def __sub__(self, other):
-        return apply_binary(E.Sub, self, other)
-
-    def __rsub__(self, other):
-        return apply_binary(E.Sub, other, self)
-
-    def __mul__(self, other):
-        return apply_binary(E.Mul, self, other)
-
-    def __rmul__(self, other):
-        return apply_binary(E.Mul, other, self)
-
-    def __truediv__(self, other):
-        return apply_binary(E.Div, self, other)
-
-    def __rtruediv__(self, other):
-        return apply_binary(E.Div, other, self)
-
-    def __neg__(self):
-        return apply_unary(E.Neg, self)
-
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float, Scalar)):
             raise TypeError(f"pow: a Scalar's exponent must be an int, float or Scalar, got {type(exponent).__name__}")
-        return apply_binary(E.Pow, self, exponent)
-
-    def __rpow__(self, base):
-        return apply_binary(E.Pow, base, self)
-
-    def exp(self):
-        return apply_unary(E.Exp, self)
-
-    def log(self):
-        return apply_unary(E.Log, self)
-
-    def sqrt(self):
-        return apply_unary(E.Sqrt, self)
-
-    def abs(self):
-        return apply_unary(E.Abs, self)
-
-    def tanh(self):
-        return apply_unary(A.Tanh, self)
-
-    def sigmoid(self):
-        return apply_unary(A.Sigmoid, self)
-
-    def relu(self):
-        return apply_unary(A.ReLU, self)
+        return super().__pow__(exponent)
 
     # comparisons compare values (no node), so max-pooling and softmax's max run on Scalars
     def __lt__(self, other):

@@ -10,7 +10,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import STATE, Context, Value, apply_binary, apply_unary
+from .autograd import STATE, Context, Value
+from .operators import Operators
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -32,7 +33,7 @@ def _shape_of(x):
     return tuple(np.shape(_payload(x)))
 
 
-class Tensor(Value):
+class Tensor(Operators, Value):
     """An n-dimensional array with autograd.  `Tensor(data)` gives float32 (as torch.Tensor)."""
 
     __slots__ = ("_ctx",)
@@ -225,53 +226,6 @@ class Tensor(Value):
         return tuple(sorted({self._dim(d, op) for d in dims}))
 
     # -------------------------------------------------------------------- arithmetic
-    def _binary(self, fn, other, op, reverse=False):
-        a, b = (other, self) if reverse else (self, other)
-        try:
-            return apply_binary(fn, a, b)
-        except ValueError as error:
-            sa, sb = _shape_of(a), _shape_of(b)
-            try:
-                np.broadcast_shapes(sa, sb)
-            except ValueError:
-                raise ValueError(f"{op}: shapes {sa} and {sb} cannot be broadcast together (numpy's rule: "
-                                 "aligned from the right, each pair of sizes must be equal or one of "
-                                 "them 1)") from None
-            raise error
-
-    def __add__(self, other):
-        return self._binary(E.Add, other, "add")
-
-    def __radd__(self, other):
-        return self._binary(E.Add, other, "add", reverse=True)
-
-    def __sub__(self, other):
-        return self._binary(E.Sub, other, "sub")
-
-    def __rsub__(self, other):
-        return self._binary(E.Sub, other, "sub", reverse=True)
-
-    def __mul__(self, other):
-        return self._binary(E.Mul, other, "mul")
-
-    def __rmul__(self, other):
-        return self._binary(E.Mul, other, "mul", reverse=True)
-
-    def __truediv__(self, other):
-        return self._binary(E.Div, other, "div")
-
-    def __rtruediv__(self, other):
-        return self._binary(E.Div, other, "div", reverse=True)
-
-    def __neg__(self):
-        return apply_unary(E.Neg, self)
-
-    def __pow__(self, exponent):
-        return self._binary(E.Pow, exponent, "pow")
-
-    def __rpow__(self, base):
-        return self._binary(E.Pow, base, "pow", reverse=True)
-
     def __matmul__(self, other):
         return _matmul(self, other)
 
@@ -325,31 +279,10 @@ class Tensor(Value):
         return Tensor._make(np.asarray(self.data >= _payload(other)))
 
     # -------------------------------------------------------------------- elementwise functions
-    def exp(self):
-        return apply_unary(E.Exp, self)
-
-    def log(self):
-        return apply_unary(E.Log, self)
-
-    def sqrt(self):
-        return apply_unary(E.Sqrt, self)
-
-    def abs(self):
-        return apply_unary(E.Abs, self)
-
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         return E.Clamp.apply(self, min=min, max=max)
-
-    def tanh(self):
-        return apply_unary(A.Tanh, self)
-
-    def sigmoid(self):
-        return apply_unary(A.Sigmoid, self)
-
-    def relu(self):
-        return apply_unary(A.ReLU, self)
 
     def softmax(self, dim):
         return A.Softmax.apply(self, dim=self._dim(dim, "softmax"))

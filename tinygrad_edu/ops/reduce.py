@@ -71,9 +71,11 @@ class MaxDim(Function):
     """Largest entry along one axis, x (..., n, ...) -> (..., ...).  Backward: dy goes to the first
     maximum's position (the index max(dim) returns), as PyTorch."""
 
-    @staticmethod
-    def forward(ctx, x, dim, keepdim=False):
-        index = np.expand_dims(np.argmax(x, axis=dim), dim)
+    pick = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx, x, dim, keepdim=False):
+        index = np.expand_dims(cls.pick(x, axis=dim), dim)
         ctx.shape, ctx.dim, ctx.keepdim, ctx.index = np.shape(x), dim, keepdim, index
         y = np.take_along_axis(x, index, axis=dim)
         return y if keepdim else np.squeeze(y, axis=dim)
@@ -89,9 +91,4 @@ class MaxDim(Function):
 class MinDim(MaxDim):
     """Smallest entry along one axis.  Backward: dy goes to the first minimum's position."""
 
-    @staticmethod
-    def forward(ctx, x, dim, keepdim=False):
-        index = np.expand_dims(np.argmin(x, axis=dim), dim)
-        ctx.shape, ctx.dim, ctx.keepdim, ctx.index = np.shape(x), dim, keepdim, index
-        y = np.take_along_axis(x, index, axis=dim)
-        return y if keepdim else np.squeeze(y, axis=dim)
+    pick = staticmethod(np.argmin)
