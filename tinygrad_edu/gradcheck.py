@@ -3,6 +3,9 @@ wrong input and entry.
 
     numerical_gradient(f, x)      d f(x) / dx by central differences (x restored even if f raises)
     gradcheck(fn, inputs)         autograd vs numerical gradients of fn's Functions, in float64
+
+Hand-written numpy homework code (a grads dict, a (loss, dW) function, a forward/backward layer pair) is
+checked by check_grads, check_loss_grad and check_layer, from homework_check.py and re-exported here.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .homework_check import check_grads, check_layer, check_loss_grad
 from .tensor import Tensor
 
-__all__ = ["numerical_gradient", "gradcheck", "GradcheckError", "GradcheckReport", "InputResult"]
+__all__ = ["numerical_gradient", "gradcheck", "GradcheckError", "GradcheckReport", "InputResult", "check_grads",
+           "check_loss_grad", "check_layer"]
 
 
 class GradcheckError(RuntimeError):

@@ -6,6 +6,8 @@ see `Scalar.array`), returning object arrays whose entries are the recorded Scal
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import random
@@ -183,6 +185,7 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean", label_smoo
     (1 - e) one-hot + e / C.  'mean' averages over the targets not ignored.
     """
     _check_reduction("cross_entropy", reduction)
+    _warn_if_probabilities(input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     t_raw = np.asarray(target.data if isinstance(target, Tensor) else target)
@@ -204,6 +207,22 @@ def cross_entropy(input, target, ignore_index=-100, reduction="mean", label_smoo
     if reduction == "none":
         return per.reshape(out_shape)
     return per.sum() / keep.sum() if reduction == "mean" else per.sum()
+
+
+def _warn_if_probabilities(input):
+    """The double softmax of note 004: rows already in [0, 1] summing to 1 get a second softmax here.
+    Float arrays only, three vectorized passes (min, max, row sums)."""
+    x = input.data if isinstance(input, Tensor) else input
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.ndim == 0 or x.size == 0:
+        return
+    axis = 0 if x.ndim == 1 else 1
+    if x.shape[axis] < 2 or x.min() < 0 or x.max() > 1:
+        return
+    if np.all(np.abs(x.sum(axis=axis) - 1) <= 1e-3):
+        warnings.warn("cross_entropy: every row of the input lies in [0, 1] and sums to 1, so it looks like "
+                      "probabilities (softmax already applied). cross_entropy applies log_softmax itself: this is "
+                      "softmax twice (the double softmax of note 004, whose loss stays stuck). Pass the raw scores "
+                      "(logits), or use nll_loss on log-probabilities", UserWarning, stacklevel=3)
 
 
 def _soft_cross_entropy(input, probs, reduction, label_smoothing):
