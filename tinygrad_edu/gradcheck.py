@@ -134,8 +134,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
             if x.dtype != np.float64 and x.requires_grad:
-                warnings.warn(f"gradcheck: input {x.name or ''} is {x.dtype}; checking a float64 copy (float32 "
-                              "central differences are too coarse to trust)", stacklevel=2)
+                label = f"input {x.name!r}" if x.name else "an input"
+                warnings.warn(f"gradcheck: {label} is {x.dtype}; checking a float64 copy (float32 central "
+                              "differences are too coarse to trust)", stacklevel=2)
             promoted.append(Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad, name=x.name))
         else:
             promoted.append(x)
@@ -160,10 +161,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
         analytic = x.grad.data if x.grad is not None else np.zeros_like(x.data)
         numeric = numerical_gradient(lambda _: float(loss().data), x, h=eps)
         error = np.abs(analytic - numeric)
-        rel = error / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-12)
-        bad = error > atol + rtol * np.abs(numeric)
-        score = np.where(bad, error, -1.0) if bad.any() else error    # the worst failing entry, if any fails
-        worst = np.unravel_index(int(np.argmax(score)), x.shape) if error.size else ()
+        rel = error / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)     # cs231n's relative error
+        excess = error - (atol + rtol * np.abs(numeric))                       # > 0: the entry fails
+        bad = excess > 0
+        worst = np.unravel_index(int(np.argmax(excess)), x.shape) if error.size else ()   # furthest over (or nearest)
         results.append(InputResult(
             name=x.name or f"input {i}", passed=not bad.any(),
             max_abs_error=float(error.max()) if error.size else 0.0,
