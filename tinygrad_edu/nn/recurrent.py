@@ -7,9 +7,13 @@ Shapes (cs231n letters): T time steps, N batch, D input features, H hidden featu
 
 The unrolled graph is made of ordinary recorded ops (the cell math of rnn_cells.py), clustered by scopes: layer
 `l{k}`, direction `reverse` (the backward-in-time direction of a bidirectional layer) and time step `t={t}`, so a
-module registered as `lstm` records its step 3 under "lstm/l0/t=3" (and "lstm/l0/reverse/t=3").  Per layer and
-direction, the input projection x W_ih^T + b_ih of all T steps is ONE matmul before the time loop; each step then
-does ONE matmul h W_hh^T for all its gates.
+module registered as `lstm` records its step 3 under "lstm/l0/t=3" (and "lstm/l0/reverse/t=3").  Each step does
+ONE matmul x_t W_ih^T and ONE matmul h_{t-1} W_hh^T for all its gates (the notes' U x_t + W h_{t-1}, inside the
+step's scope).  Layers hand each other lists of per-step tensors, never a stacked tensor sliced per step: in this
+engine, a slice's backward is a dense gradient the size of the whole sliced tensor, so T slices of a (T, N, F)
+tensor cost O(T^2 N F) in backward.  That is also why `hoist_input_projection = True` (the input projections of all
+T steps as ONE matmul before the loop, then sliced per step) is opt-in: it gives the same numbers but is slower here
+(see benchmarks/lstm_bptt.py).
 
 Also here: `state_grad_norms` (how big dL/dh_t is at every step, after one backward; see RNNBase) and the
 truncated-BPTT helpers `detach_states` and `truncated_bptt_chunks`.
@@ -47,6 +51,9 @@ class RNNBase(Module):
     "l0_reverse": [...], ...} (Frobenius norm over the batch and hidden units, indexed by time step t; 0.0 where no
     gradient reached the state) and `state_grad_norms("c")` the same for an LSTM's cell states.  These are the
     total gradients of the loss at each state: what vanishes (or explodes) with distance from the loss.
+
+    hoist_input_projection (class attribute, False; set it on an instance to change one layer): compute x W_ih^T
+    + b_ih for all T steps in ONE matmul before the time loop instead of one per step (see the module docstring).
     """
 
     mode = "RNN"
@@ -164,8 +171,7 @@ class RNNBase(Module):
         dirs = self.num_directions
         tracked = {} if self.track_state_grads else None
         finals_h, finals_c = [], []
-        # layers pass lists of per-step tensors (N, D): slicing a stacked (T, N, D) tensor instead would cost a
-        # dense (T, N, D) gradient per step in backward (GetItem's backward), T times
+        # layers hand each other lists of per-step tensors (N, D), not a stacked tensor (module docstring)
         steps = [x[t] for t in range(x.shape[0])] if time_axis == 0 else [x[:, t] for t in range(x.shape[1])]
         for k in range(self.num_layers):
             with scope(f"l{k}"):
@@ -198,7 +204,8 @@ class RNNBase(Module):
             b_ih, b_hh = b_ih + b_hh, None
         T = len(xs)
         if self.hoist_input_projection:               # ONE matmul for the input projection of every time step
-            xw = F.linear(stack(xs), w_ih, b_ih)
+            n = xs[0].shape[0]
+            xw = F.linear(stack(xs).reshape(T * n, -1), w_ih, b_ih).reshape(T, n, -1)    # 2-D: one GEMM
             xws = [xw[t] for t in range(T)]
         hs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
@@ -222,8 +229,8 @@ class RNNBase(Module):
         """{"l{k}[_reverse]": [||dL/dh_t|| for t = 0..T-1]} for the last forward (needs track_state_grads=True
         before that forward, and a backward after it).  state: "h", or "c" for an LSTM's cell states."""
         if state not in ("h", "c") or (state == "c" and self.mode != "LSTM"):
-            raise ValueError(f"{describe(self)}: state must be 'h'{' or c' if self.mode == 'LSTM' else ''}, "
-                             f"got {state!r}")
+            allowed = "'h' or 'c'" if self.mode == "LSTM" else "'h' (only an LSTM has cell states 'c')"
+            raise ValueError(f"{describe(self)}: state must be {allowed}, got {state!r}")
         if not self._tracked:
             raise RuntimeError(f"{describe(self)}: no states were tracked; set track_state_grads=True (constructor "
                                "flag or attribute) before the forward pass, then call backward()")
@@ -309,11 +316,9 @@ def truncated_bptt_chunks(sequence, k, batch_first=False):
             opt.zero_grad(); loss.backward(); opt.step()
             state = detach_states(state)      # the next chunk starts from the values, not the graph
 
-    Works on Tensors and numpy arrays alike (slices along the time axis).
+    Works on Tensors and numpy arrays alike (slices along the time axis); returns a list of chunks.
     """
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"truncated_bptt_chunks: k must be an int >= 1 (steps per chunk), got {k!r}")
-    axis = 1 if batch_first else 0
-    T = np.shape(sequence.data if isinstance(sequence, Tensor) else sequence)[axis]
-    for start in range(0, T, k):
-        yield sequence[start:start + k] if axis == 0 else sequence[:, start:start + k]
+    T = np.shape(sequence.data if isinstance(sequence, Tensor) else sequence)[1 if batch_first else 0]
+    return [sequence[:, start:start + k] if batch_first else sequence[start:start + k] for start in range(0, T, k)]

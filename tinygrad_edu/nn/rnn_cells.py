@@ -4,13 +4,12 @@ Shapes (cs231n letters): N batch, D input features, H hidden features, G gates p
 Parameters use PyTorch's layout: weight_ih (G*H, D), weight_hh (G*H, H), bias_ih and bias_hh (G*H,), the gate
 blocks stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n).
 
-Each cell is written twice over the same math: `*_step(xw, state, weight_hh, bias_hh)` takes the input
-projection xw = x W_ih^T + b_ih already computed (the layers in recurrent.py compute it for all time steps in one
-matmul), and `*_cell(x, state, weight_ih, weight_hh, bias_ih, bias_hh)` computes it and calls the step. Both are
-built from recorded ops only (Affine, Add, Mul, Sub, slicing, Sigmoid, Tanh, ReLU), so they run in Tensor mode and,
-given numpy object arrays of Scalars (`tg.Scalar.array`), in scalar mode: every multiply of U x and W h becomes a
-node, as on the slides. The intermediate values carry names ("i", "f", "g", "o", "c", "h"; "r", "z", "n") that
-pictures show.
+The math is written once, in `*_step(xw, state, weight_hh, bias_hh)`, which takes the input projection
+xw = x W_ih^T + b_ih already computed (so a layer may compute it for all time steps at once); `*_cell(x, state,
+weight_ih, weight_hh, bias_ih, bias_hh)` computes the projection and calls the step. Both are built from recorded
+ops only (Affine, Add, Mul, Sub, slicing, Sigmoid, Tanh, ReLU), so they run in Tensor mode and, given numpy object
+arrays of Scalars (`tg.Scalar.array`), in scalar mode: every multiply of U x and W h becomes a node, as on the
+slides. The intermediate values carry names ("i", "f", "g", "o", "c", "h"; "r", "z", "n") that pictures show.
 """
 
 from __future__ import annotations
