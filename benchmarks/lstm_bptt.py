@@ -5,9 +5,9 @@ loss = sum(h_T ** 2) of the last hidden state; one step = forward + backward (no
                      one GEMM before the loop, the weight gradients two GEMMs after it, activations in place
   torch              torch.nn.LSTMCell unrolled in a Python loop (CPU, 1 thread)
   torch_nn_lstm      torch.nn.LSTM, one call (fused C++ loop)
-  tinygrad_edu       tinygrad_edu.nn.LSTM, one call (unrolled in Python over recorded ops)
-  tinygrad_edu_hoisted  the same with hoist_input_projection = True: the input projection of all steps as one
-                     matmul before the loop, sliced per step (each slice's backward is a dense (T, N, 4H) gradient)
+  tinygrad_edu       tinygrad_edu.nn.LSTM, one call (unrolled in Python over recorded ops), as configured by
+                     default: the input projection of all steps as one matmul before the loop, sliced per step
+  tinygrad_edu_per_step  the same with hoist_input_projection = False: x_t W_ih^T inside every step
   tinygrad_edu_cell  tinygrad_edu.nn.LSTMCell unrolled by the caller, as the torch row
 Same data and initial weights for all; gradients are checked against torch before timing.
 Target: tinygrad_edu within 1.5x of numpy.
@@ -137,7 +137,7 @@ def _edu_params(module, init, suffix):
     return [getattr(module, name + suffix) for name in NAMES]
 
 
-def build_edu_lstm(X, init, hoist=False):
+def build_edu_lstm(X, init, hoist=True):
     lstm = tg.nn.LSTM(D, H)
     lstm.hoist_input_projection = hoist
     P = _edu_params(lstm, init, "_l0")
@@ -178,7 +178,7 @@ def contenders(torch):
     out = [("numpy", *build_numpy(X, init))]
     if torch is not None:
         out += [("torch", *build_torch_cell(torch, X, init)), ("torch_nn_lstm", *build_torch_lstm(torch, X, init))]
-    out += [("tinygrad_edu", *build_edu_lstm(X, init)), ("tinygrad_edu_hoisted", *build_edu_lstm(X, init, True)),
+    out += [("tinygrad_edu", *build_edu_lstm(X, init)), ("tinygrad_edu_per_step", *build_edu_lstm(X, init, False)),
             ("tinygrad_edu_cell", *build_edu_cell(X, init))]
     return out
 

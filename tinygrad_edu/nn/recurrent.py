@@ -8,12 +8,11 @@ Shapes (cs231n letters): T time steps, N batch, D input features, H hidden featu
 The unrolled graph is made of ordinary recorded ops (the cell math of rnn_cells.py), clustered by scopes: layer
 `l{k}`, direction `reverse` (the backward-in-time direction of a bidirectional layer) and time step `t={t}`, so a
 module registered as `lstm` records its step 3 under "lstm/l0/t=3" (and "lstm/l0/reverse/t=3").  Each step does
-ONE matmul x_t W_ih^T and ONE matmul h_{t-1} W_hh^T for all its gates (the notes' U x_t + W h_{t-1}, inside the
-step's scope).  Layers hand each other lists of per-step tensors, never a stacked tensor sliced per step: in this
-engine, a slice's backward is a dense gradient the size of the whole sliced tensor, so T slices of a (T, N, F)
-tensor cost O(T^2 N F) in backward.  That is also why `hoist_input_projection = True` (the input projections of all
-T steps as ONE matmul before the loop, then sliced per step) is opt-in: it gives the same numbers but is slower here
-(see benchmarks/lstm_bptt.py).
+ONE matmul h_{t-1} W_hh^T for all its gates (the notes' W h_{t-1}, inside the step's scope); the input
+projections U x_t of all T steps are ONE matmul before the time loop, sliced per step (a slice's backward adds into
+one gradient buffer in place, so this costs O(T) in backward).  `hoist_input_projection = False` computes x_t W_ih^T
+inside each step instead: the same numbers, one more op per step in the picture.  Layers hand each other lists of
+per-step tensors.
 
 Also here: `state_grad_norms` (how big dL/dh_t is at every step, after one backward; see RNNBase) and the
 truncated-BPTT helpers `detach_states` and `truncated_bptt_chunks`.
@@ -52,12 +51,13 @@ class RNNBase(Module):
     gradient reached the state) and `state_grad_norms("c")` the same for an LSTM's cell states.  These are the
     total gradients of the loss at each state: what vanishes (or explodes) with distance from the loss.
 
-    hoist_input_projection (class attribute, False; set it on an instance to change one layer): compute x W_ih^T
-    + b_ih for all T steps in ONE matmul before the time loop instead of one per step (see the module docstring).
+    hoist_input_projection (class attribute, True; set it on an instance to change one layer): compute x W_ih^T
+    + b_ih for all T steps in ONE matmul before the time loop (True) or one per step (False); see the module
+    docstring.
     """
 
     mode = "RNN"
-    hoist_input_projection = False
+    hoist_input_projection = True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, nonlinearity="tanh", dtype=None, track_state_grads=False):

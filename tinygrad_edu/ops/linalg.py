@@ -49,7 +49,8 @@ class Affine(Function):
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        y = x @ weight.T
+        y = x @ weight.T if x.ndim <= 2 else \
+            (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))   # one 2-D product
         return y + bias if bias is not None else y
 
     @staticmethod
@@ -57,7 +58,7 @@ class Affine(Function):
         x, weight = ctx.saved
         needs = ctx.needs_input_grad or (True, True, True)
         g2 = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out)
-        dx = grad_out @ weight if needs[0] else None                    # a network's input needs none: skip it
+        dx = (g2 @ weight).reshape(x.shape) if needs[0] else None       # a network's input needs none: skip it
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
         db = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
         return dx, dw, db

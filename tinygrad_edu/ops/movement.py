@@ -5,7 +5,7 @@ Each backward routes the gradient back to where the entry came from.
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, SliceGrad
 
 
 class Reshape(Function):
@@ -53,11 +53,10 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        if not _has_array_index(ctx.index):
+            return (SliceGrad(ctx.index, grad_out),)     # basic indexing reads each entry once: added in place
         grad = np.zeros(ctx.shape, dtype=np.result_type(grad_out))
-        if _has_array_index(ctx.index):
-            np.add.at(grad, ctx.index, grad_out)
-        else:
-            grad[ctx.index] = grad_out     # basic indexing never reads an entry twice
+        np.add.at(grad, ctx.index, grad_out)
         return (grad,)
 
 
