@@ -496,7 +496,9 @@ def backward(root, gradient=None, retain_graph=False):
                     elif id(pending) in owned:
                         pending += g
                     else:
-                        parent._pending = pending + g
+                        pending = parent._pending = pending + g
+                        if type(pending) is np.ndarray:
+                            owned.add(id(pending))    # a fresh sum: later contributions can go in place
             left = consumers[parent] - 1
             consumers[parent] = left
             if not left:

@@ -15,7 +15,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = 0.5 + 0.5 * np.tanh(0.5 * x)
+        y = np.tanh(0.5 * x)
+        y *= 0.5                      # in place on the fresh array (rebinds for a float)
+        y += 0.5
         ctx.save_for_backward(y)
         return y
 
