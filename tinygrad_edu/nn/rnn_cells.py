@@ -71,10 +71,11 @@ def lstm_step(xw, h, c, weight_hh, bias_hh=None):
     """
     H = _hidden(xw, 4)
     z = label(xw + F.linear(h, weight_hh, bias_hh), "gates")      # ONE matmul for the four gates
-    i = label(F.sigmoid(z[..., :H]), "i")
-    f = label(F.sigmoid(z[..., H:2 * H]), "f")
+    s = F.sigmoid(z)                                               # one op for the three sigmoid gates
+    i = label(s[..., :H], "i")
+    f = label(s[..., H:2 * H], "f")
     g = label(F.tanh(z[..., 2 * H:3 * H]), "g")
-    o = label(F.sigmoid(z[..., 3 * H:]), "o")
+    o = label(s[..., 3 * H:], "o")
     c = label(f * c + i * g, "c")
     return label(o * F.tanh(c), "h"), c
 
