@@ -182,6 +182,8 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' payloads and record the op if any input requires a gradient."""
+        if len(inputs) == 1 and isinstance(inputs[0], Value):      # one value and its hyper-parameters
+            return _apply_one(cls, inputs, params)
         first = None
         payloads = []
         needs_grad = False
@@ -214,9 +216,14 @@ _PLAIN_NUMBERS = (float, int)
 
 def apply_unary(fn, x):
     """fn.apply(x) for a value x and no hyper-parameters: the hot path of x.exp(), x.relu(), -x."""
-    inputs = (x,)
-    ctx = x._record(fn, inputs, _NO_PARAMS)
-    out = fn.forward(ctx, x.data)
+    return _apply_one(fn, (x,), _NO_PARAMS)
+
+
+def _apply_one(fn, inputs, params):
+    """fn.apply for a single value input (inputs = (x,)) with keyword hyper-parameters."""
+    x = inputs[0]
+    ctx = x._record(fn, inputs, params)
+    out = fn.forward(ctx, x.data, **params)
     if STATE.anomaly:
         _check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
     return x._finish(ctx, out, inputs if x.requires_grad and STATE.grad_enabled else None)

@@ -403,9 +403,14 @@ class Tensor(Operators, Value):
             yield self[i]
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
 def _as_index(index):
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
     if isinstance(index, tuple):
+        if all(type(i) in _BASIC for i in index):     # the common case: slices and ints, nothing to convert
+            return index
         return tuple(_as_index(i) for i in index)
     if isinstance(index, Tensor):
         return index.data
