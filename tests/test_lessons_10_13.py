@@ -1,0 +1,81 @@
+"""Lessons 10, 11 and 13 (recurrent nets, LSTM/GRU, seq2seq) run headless in --fast mode, check their own numbers
+(a failed lesson.check raises) and print and draw what they teach."""
+
+import io
+import math
+
+import pytest
+from rich.console import Console
+
+import lessons
+from lessons.runner import Lesson
+
+
+def run_lesson(number, tmp_path):
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    lesson = Lesson(out=str(tmp_path), step=True, console=console, fast=True)   # --step never blocks headless
+    lessons.load(number).run(lesson)
+    return lesson, console.file.getvalue()
+
+
+def written(tmp_path):
+    return {p.name for p in tmp_path.iterdir()}
+
+
+def test_lesson_10_rnn_and_bptt(tmp_path):
+    lesson, text = run_lesson(10, tmp_path)
+    assert lesson.checks >= 15
+    assert lessons.load(10).NOTES == "001, 002, 004"
+    assert "Predicted string: ihello" in text                              # note 004's hihell -> ihello
+    assert "ok the RNN predicts 'ihello'" in text
+    assert "ok h_t = tanh(U x + W h + b)" in text                          # the scalar-mode cell
+    assert "dL/dx_t is exactly 0 before the cut (t < 4): [0. 0. 0. 0.]" in text
+    assert "ok with truncated_bptt_chunks, too: zero before the cut" in text
+    assert "scale 0.5: the gradient vanishes" in text and "scale 1.5: the gradient explodes" in text
+    assert math.e ** 2 / (math.e ** 2 + 4) == pytest.approx(0.649, abs=5e-4)
+    assert "ok the cap e^2/(e^2+4): 0.6488" in text                         # 0.649 ...
+    assert "erratum (note 004)" in text and "0.71" in text                  # ... where the notes say 0.71 (k = 4)
+    assert "ok the floor of the double softmax: 1.189" in text
+    assert "ok our stuck loss is the notes' 1.201 (within 0.01): 1.2" in text
+    assert "ok a Linear head beats the stuck loss by far" in text
+    assert {"10_rnn_cell_scalar.dot", "10_bptt_hihell.dot", "10_truncated_bptt.dot"} <= written(tmp_path)
+    assert "10_vanishing_exploding.svg" in written(tmp_path)
+
+
+def test_lesson_10_draws_the_cut_and_the_scalar_cell(tmp_path):
+    run_lesson(10, tmp_path)
+    cut = (tmp_path / "10_truncated_bptt.dot").read_text()
+    assert "truncated between t=3 and t=4" in cut                          # the red cut of draw_bptt
+    cell = (tmp_path / "10_rnn_cell_scalar.dot").read_text()
+    assert all(name in cell for name in ("u11", "w22", "Tanh"))            # every product a node
+
+
+def test_lesson_11_lstm_and_gru(tmp_path):
+    lesson, text = run_lesson(11, tmp_path)
+    assert lesson.checks >= 12
+    assert lessons.load(11).NOTES == "000, 001, 004"
+    assert "ok nn.LSTMCell's c_t = f * c_{t-1} + i * g" in text
+    assert "ok nn.GRUCell's h_t = (1 - z) * n + z * h_{t-1}" in text
+    assert "convention (note 004)" in text                                 # the z / (1 - z) swap, said
+    assert "ok LSTM (gate bias 1) keeps >= 10^4 times more than the RNN" in text
+    assert "ok embedding(idx) = one_hot(idx) @ weight" in text
+    assert "ok embedding + GRU predicts 'ihello'" in text
+    assert "ok reverse half at t = 0 is h_n[1]" in text
+    pytest.importorskip("sklearn")
+    assert "ok held-out accuracy >= 80%" in text                           # the fast bar (full settings: 90%)
+    names = written(tmp_path)
+    assert {"11_lstm_conveyor_belt.dot", "11_digits_lstm.dot", "11_rnn_lstm_gru_gradients.svg"} <= names
+    belt = (tmp_path / "11_lstm_conveyor_belt.dot").read_text()
+    assert "the cell state c" in belt                                      # its own lane in the picture
+
+
+def test_lesson_13_seq2seq(tmp_path):
+    lesson, text = run_lesson(13, tmp_path)
+    assert lesson.checks >= 7
+    assert lessons.load(13).NOTES == "001, 002, 000"
+    assert "ok one-to-many: (N, D) in, (N, T, C) out: [2. 5. 6.]" in text
+    assert "ok seq2seq: (N, T, D) in, (N, T', C) out: [2. 3. 6.]" in text
+    assert "ok held-out strings reversed exactly: >= 80%" in text
+    assert "13_seq2seq.dot" in written(tmp_path)
+    drawing = (tmp_path / "13_seq2seq.dot").read_text()
+    assert "encoder" in drawing and "decoder" in drawing
