@@ -15,6 +15,8 @@ import visualize
 from lessons.runner import Lesson
 from tinygrad_edu.nn import functional as F
 
+NOTES = "003"
+
 
 def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
