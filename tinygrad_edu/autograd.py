@@ -358,6 +358,12 @@ class SliceGrad:
     def __init__(self, index, values):
         self.index, self.values = index, values
 
+    def dense(self, shape, dtype):
+        """The full gradient: zeros of `shape` with `values` at `index`."""
+        out = np.zeros(shape, dtype)
+        out[self.index] += self.values
+        return out
+
 
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`: the adjoint of numpy broadcasting, undone here and nowhere else."""
