@@ -2,7 +2,9 @@
 
 A lesson is a function `run(lesson)` in a numbered script; `Lesson` prints with rich, pauses between steps
 when asked to (`--step`, only when attached to a terminal: it never blocks otherwise), asserts the worked
-examples' numbers (a lesson checks itself) and writes its pictures to `out` as SVG (and DOT).
+examples' numbers (a lesson checks itself) and writes its pictures to `out` as SVG (and DOT).  A lesson that calls
+`lesson.step_backward(loss, "name")` gets the backward stepper: in --step mode one node per pause, with a picture
+of each step.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from rich.table import Table
 
 
 class Lesson:
-    def __init__(self, out=None, step=False, console=None, interactive=None):
+    def __init__(self, out=None, step=False, console=None, interactive=None, format="svg", fast=False):
         self.out = out
+        self.fast = fast                              # --fast: a reduced version (fewer epochs/samples) for tests
+        self.format = format                          # of the pictures: svg, png or pdf
         self.console = console or Console()
         if interactive is None:
             interactive = sys.stdin.isatty() and self.console.is_terminal
@@ -69,10 +73,30 @@ class Lesson:
             return None
         from visualize import render
 
-        path = render(dot, os.path.join(self.out, name))
+        path = render(dot, os.path.join(self.out, name), format=self.format)
         self.pictures.append(path)
         self.console.print(f"picture: {path}" + (f" - {caption}" if caption else ""))
         return path
+
+    def step_backward(self, root, name=None, title="the backward pass, one node at a time"):
+        """Replay the backward pass from `root` node by node (visualize.Stepper): in --step mode each step is a
+        panel (upstream gradient, local derivatives, products, accumulation), a picture with the active node
+        highlighted (`out/name_step01.svg`, ... when --out and a name are given) and a pause; otherwise one table
+        of every step.  Works before or after root.backward() in scalar mode.  Returns the Stepper."""
+        from visualize import Stepper
+
+        stepper = Stepper(root)
+        self.console.rule(f"[bold]{title}")
+        if not self.step_mode:
+            self.console.print(stepper.table())
+            return stepper
+        for step in stepper:
+            self.console.print(stepper.panel(step))
+            if name is not None and self.out is not None:
+                self.picture(stepper.picture(step.index), f"{name}_step{step.index:02d}",
+                             f"step {step.index} of {len(stepper)}")
+            self.pause()
+        return stepper
 
     # ------------------------------------------------------------------ running a script directly
     @staticmethod
@@ -84,6 +108,19 @@ class Lesson:
         lesson = Lesson(out=args.out, step=args.step)
         run(lesson)
         return lesson
+
+
+def render_lesson(number: int, out="out", format="svg", console=None):
+    """Run lesson `number` headless (output to `console`, default: discarded) and write every picture it draws
+    to `out` in `format`; returns the paths (`tinygrad-edu render N`)."""
+    import io
+
+    import lessons
+
+    module = lessons.load(number)
+    lesson = Lesson(out=out, console=console or Console(file=io.StringIO(), width=120), format=format)
+    module.run(lesson)
+    return list(lesson.pictures)
 
 
 def _dedent(text: str) -> str:

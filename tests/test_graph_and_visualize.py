@@ -1,17 +1,11 @@
-"""graph.trace (the read-only view) and the first visualize.draw / render."""
-
-import shutil
+"""graph.trace, the read-only view of a recorded graph that visualize reads (visualize itself: test_visualize_*.py)."""
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-import visualize
 from tinygrad_edu import graph, nn
 from tinygrad_edu.nn import functional as F
-from visualize import rendering as render_module
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def test_trace_lists_values_ops_and_edges_in_order():
@@ -50,53 +44,41 @@ def test_trace_op_params_for_labels():
     assert g.ops()[0].params == {"dim": 1}
 
 
-def test_draw_forward_source_has_values_ops_and_clusters():
-    x = tg.Tensor([[1.0, 2.0]], requires_grad=True, name="x")
-    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid())
-    with tg.watch():
-        loss = model(x).sum()
-        loss.backward()
-    dot = visualize.draw(loss)
-    src = dot.source
-    assert "Affine" in src and "Sigmoid" in src and "Sum" in src
-    assert "cluster_0" in src and "cluster_1" in src               # one cluster per module scope
-    assert "<b>x (1, 2) float32</b>" in src and "0.weight" in src
-    assert "grad" in src
+def test_trace_indexes_neighbours():
+    a, b = tg.Scalar(2.0, name="a"), tg.Scalar(3.0, name="b")
+    out = a * a + b
+    g = graph.trace(out)
+    mul = next(n for n in g.ops() if n.op == "Mul")
+    a_id = next(n.id for n in g.values() if n.name == "a")
+    assert [n.name for n in g.inputs_of(mul.id)] == ["a", "a"]
+    assert [e.index for e in g.in_edges(mul.id)] == [0, 1]
+    assert [n.op for n in g.consumers_of(a_id)] == ["Mul", "Mul"] and len(g.out_edges(a_id)) == 2
+    with pytest.raises(KeyError):
+        g.node("nope")
 
 
-def test_draw_backward_reverses_edges_and_labels_gradient_sizes():
-    a = tg.Scalar(3.0, name="a")
-    b = tg.Scalar(-2.0, name="b")
-    out = a * b
-    out.backward()
-    dot = visualize.draw(out, direction="backward")
-    assert 'label="3"' in dot.source or 'label=3' in dot.source      # |d out / d b| = 3 on b's edge
-    with pytest.raises(ValueError, match="direction"):
-        visualize.draw(out, direction="sideways")
+def test_trace_keeps_slices_for_labels_but_not_index_arrays():
+    x = tg.randn(3, 8, requires_grad=True)
+    g = graph.trace(x[..., 2:6].sum() + x[np.array([0, 2])].sum())
+    params = [n.params for n in g.ops() if n.op == "GetItem"]
+    assert {"index": (Ellipsis, slice(2, 6, None))} in params and {} in params
 
 
-def test_draw_refuses_huge_graphs_clearly():
-    x = tg.Scalar(1.0)
-    for _ in range(50):
-        x = x * 1.0
-    with pytest.raises(ValueError, match="max_nodes"):
-        visualize.draw(x, max_nodes=20)
-
-
-def test_render_without_dot_writes_source_and_explains(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
-    out = tg.Scalar(1.0) * 2.0
-    path = visualize.render(visualize.draw(out), tmp_path / "g")
-    assert path.endswith("g.dot") and (tmp_path / "g.dot").read_text().startswith("digraph")
-    assert "apt-get install graphviz" in capsys.readouterr().err
-
-
-@needs_dot
-def test_render_writes_svg(tmp_path):
-    x = tg.Tensor(np.ones((2, 2)), requires_grad=True)
-    path = visualize.render(visualize.draw(F.relu(x).sum()), tmp_path / "pic.svg")
-    assert path.endswith("pic.svg") and "<svg" in (tmp_path / "pic.svg").read_text()
-    assert (tmp_path / "pic.dot").exists()
+def test_vjp_runs_the_ops_own_backward_and_stores_nothing():
+    x = tg.Tensor([[1.0, 2.0]], requires_grad=True)
+    w = tg.Tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    y = F.linear(x, w)
+    g = graph.trace(y)
+    affine = g.ops()[0]
+    dx, dw, db = g.vjp(affine.id, np.array([[1.0, -1.0]], dtype=np.float32))      # F.linear without a bias
+    assert np.allclose(dx, [[-1.5, -1.25]]) and np.allclose(dw, [[1.0, 2.0], [-1.0, -2.0]]) and db is None
+    assert x.grad is None and w.grad is None
+    b = tg.Tensor([1.0, 2.0], requires_grad=True)
+    s = graph.trace(x + b)                                         # broadcasting undone, as in backward
+    assert s.vjp(s.ops()[0].id, np.ones((1, 2), dtype=np.float32))[1].shape == (2,)
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        g.vjp(affine.id, np.ones((1, 2), dtype=np.float32))
 
 
 def test_engine_never_imports_visualize():
@@ -106,3 +88,14 @@ def test_engine_never_imports_visualize():
     offenders = [p.name for p in root.rglob("*.py") if p.name != "cli.py"
                  and ("import visualize" in p.read_text() or "from visualize" in p.read_text())]
     assert offenders == []
+
+
+def test_visualize_reads_only_the_graph_view():
+    import pathlib
+
+    import visualize
+
+    root = pathlib.Path(visualize.__file__).parent
+    imports = {line.strip() for p in root.glob("*.py") for line in p.read_text().splitlines()
+               if line.strip().startswith(("from tinygrad_edu", "import tinygrad_edu"))}
+    assert imports == {"from tinygrad_edu import graph as tg_graph"}

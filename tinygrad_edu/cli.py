@@ -3,6 +3,7 @@
     tinygrad-edu lessons                         list the lessons
     tinygrad-edu lesson N [--step] [--out DIR]   run lesson N; --out writes its pictures (SVG + DOT)
     tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
+    tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
 
 The only engine module that may import `lessons` and `visualize`, and only inside the commands.
 """
@@ -132,6 +133,24 @@ def _cmd_gradcheck(args):
     return 0 if all(r.passed for r in reports) else 1
 
 
+def _cmd_render(args):
+    try:
+        if args.target.isdigit():
+            from lessons.runner import render_lesson
+
+            paths = render_lesson(int(args.target), args.out, args.format)
+        else:
+            from visualize.command import parse_collapse, render_script
+
+            paths = render_script(args.target, args.out, args.format, args.direction, parse_collapse(args.collapse),
+                                  args.bptt, args.max_nodes)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"tinygrad-edu render: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(paths))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="An educational autograd engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -148,6 +167,16 @@ def build_parser():
                    "(sampled with --seed; default 200)")
     p.add_argument("--seed", type=int, default=None, help="seed of the sampling and of a layer's random dout")
     p.set_defaults(func=_cmd_gradcheck)
+    p = sub.add_parser("render", help="write the pictures of a lesson (N) or of a script's graph (FILE.py[:FUNCTION], "
+                       "a function returning the loss or a Digraph; see visualize/command.py)")
+    p.add_argument("target", metavar="N | FILE.py[:FUNCTION]")
+    p.add_argument("--out", default="out", help="directory for the pictures (default: out)")
+    p.add_argument("--format", default="svg", choices=("svg", "png", "pdf"))
+    p.add_argument("--direction", default="forward", choices=("forward", "backward", "both"))
+    p.add_argument("--collapse", default=None, help="module, time or a scope depth (scripts only)")
+    p.add_argument("--bptt", action="store_true", help="the BPTT view: one cluster per time step (scripts only)")
+    p.add_argument("--max-nodes", type=int, default=500, help="collapse automatically above this many nodes")
+    p.set_defaults(func=_cmd_render)
     return parser
 
 

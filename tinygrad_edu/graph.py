@@ -3,6 +3,8 @@
     g = trace(loss)            # after forward (and, for gradients, backward)
     g.nodes                    # value, constant and op nodes, inputs before outputs
     g.edges                    # (src id, dst id): value -> op -> value
+    g.inputs_of(id), g.consumers_of(id), g.in_edges(id), g.out_edges(id)     # neighbours, indexed
+    g.vjp(op_id, grad_out)     # the op's own backward on a given output gradient (computes, stores nothing)
 
 Value nodes describe Tensors and Scalars (name, shape, dtype, data, grad, leaf, parameter); op nodes
 describe recorded ops (op name, hyper-parameters, scope); constant nodes are numbers an op was given.
@@ -11,10 +13,11 @@ describe recorded ops (op name, hyper-parameters, scope); constant nodes are num
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .autograd import Value
+from .autograd import _FREED, Value, unbroadcast
 
 __all__ = ["trace", "Graph", "Node", "Edge"]
 
@@ -48,15 +51,36 @@ class Graph:
     nodes: tuple
     edges: tuple
     roots: tuple                 # ids of the traced outputs
+    _records: dict = field(default_factory=dict, repr=False, compare=False)   # op id -> record, for vjp only
 
     def __len__(self):
         return len(self.nodes)
 
+    @cached_property
+    def _by_id(self):
+        return {n.id: n for n in self.nodes}
+
+    @cached_property
+    def _incoming(self):
+        incoming = {}
+        for e in self.edges:
+            incoming.setdefault(e.dst, []).append(e)
+        for edges in incoming.values():
+            edges.sort(key=lambda e: e.index)
+        return incoming
+
+    @cached_property
+    def _outgoing(self):
+        outgoing = {}
+        for e in self.edges:
+            outgoing.setdefault(e.src, []).append(e)
+        return outgoing
+
     def node(self, node_id) -> Node:
-        for n in self.nodes:
-            if n.id == node_id:
-                return n
-        raise KeyError(node_id)
+        try:
+            return self._by_id[node_id]
+        except KeyError:
+            raise KeyError(node_id) from None
 
     def values(self):
         return [n for n in self.nodes if n.kind == "value"]
@@ -65,7 +89,48 @@ class Graph:
         return [n for n in self.nodes if n.kind == "op"]
 
     def inputs_of(self, node_id):
-        return [self.node(e.src) for e in sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.index)]
+        """The nodes feeding `node_id`, in input order (an op's inputs; a value's producing op)."""
+        return [self._by_id[e.src] for e in self._incoming.get(node_id, ())]
+
+    def in_edges(self, node_id):
+        """Edges into `node_id`, in input order."""
+        return list(self._incoming.get(node_id, ()))
+
+    def out_edges(self, node_id):
+        """Edges out of `node_id`: for a value, one per use by an op (an op using it twice has two)."""
+        return list(self._outgoing.get(node_id, ()))
+
+    def consumers_of(self, node_id):
+        """The nodes `node_id` feeds (for a value: the ops using it; for an op: its output value)."""
+        return [self._by_id[e.dst] for e in self._outgoing.get(node_id, ())]
+
+    def vjp(self, op_id, grad_out):
+        """Run the recorded op's own backward on `grad_out` (the gradient of its output) and return one gradient
+        per input, shaped like that input (broadcasting undone), or None where the input gets none.
+
+        Computes only: no .grad is touched and nothing is stored. Needs the values the op saved for backward,
+        which a plain backward() frees: trace before backward(), or call backward(retain_graph=True).
+        """
+        record = self._records.get(op_id)
+        if record is None:
+            raise KeyError(f"vjp: {op_id!r} is not an op of this graph")
+        if record.saved is _FREED:
+            raise RuntimeError(f"vjp: the values {record.where()} saved for backward were freed by backward(); "
+                               "step through the graph before calling backward(), or call "
+                               "backward(retain_graph=True)")
+        grads = record.fn.backward(record, grad_out)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        out = []
+        for x, g in zip(record.inputs, grads):
+            if g is None or not (isinstance(x, Value) and x.requires_grad):
+                out.append(None)
+            elif isinstance(x.data, np.ndarray):
+                g = np.asarray(g)
+                out.append(_readonly(unbroadcast(g, x.data.shape) if g.shape != x.data.shape else g.copy()))
+            else:
+                out.append(float(g))
+        return tuple(out)
 
 
 def _readonly(x):
@@ -91,9 +156,16 @@ def _value_node(v: Value) -> Node:
                 is_leaf=ctx is None, is_parameter=v._is_parameter, requires_grad=bool(v.requires_grad))
 
 
+_LABEL_TYPES = (int, float, str, tuple, slice, type(None), type(Ellipsis))
+
+
 def _label_params(params):
-    """Hyper-parameters worth printing: numbers, strings, tuples (not arrays such as masks or targets)."""
-    return {k: v for k, v in params.items() if isinstance(v, (int, float, str, tuple, type(None)))}
+    """Hyper-parameters worth printing: numbers, strings, slices, tuples of them (not arrays such as masks,
+    targets or integer indices)."""
+    if not params:
+        return {}
+    return {k: v for k, v in params.items() if isinstance(v, _LABEL_TYPES)
+            and not (isinstance(v, tuple) and any(isinstance(p, (np.ndarray, list)) for p in v))}
 
 
 def trace(*roots) -> Graph:
@@ -110,7 +182,7 @@ def trace(*roots) -> Graph:
             flat.append(r)
         else:
             raise TypeError(f"trace: expected Tensors, Scalars or arrays of Scalars, got {type(r).__name__}")
-    nodes, edges, seen = [], [], set()
+    nodes, edges, seen, records = [], [], set(), {}
     # iterative post-order over values: inputs are emitted before the op and the value they produce
     stack = [(v, False) for v in reversed(flat)]
     while stack:
@@ -121,6 +193,7 @@ def trace(*roots) -> Graph:
                 op_id = f"o{id(ctx)}"
                 if op_id not in seen:
                     seen.add(op_id)
+                    records[op_id] = ctx
                     for i, x in enumerate(ctx.inputs):
                         if isinstance(x, Value):
                             edges.append(Edge(f"v{id(x)}", op_id, i))
@@ -145,4 +218,4 @@ def trace(*roots) -> Graph:
             for x in reversed(v._ctx.inputs):
                 if isinstance(x, Value) and f"v{id(x)}" not in seen:
                     stack.append((x, False))
-    return Graph(nodes=tuple(nodes), edges=tuple(edges), roots=tuple(f"v{id(v)}" for v in flat))
+    return Graph(nodes=tuple(nodes), edges=tuple(edges), roots=tuple(f"v{id(v)}" for v in flat), _records=records)

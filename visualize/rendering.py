@@ -1,36 +1,66 @@
-"""render(): write a Digraph's DOT source, and an image when Graphviz's `dot` is installed."""
+"""render(): write a Digraph's DOT source, and an image when Graphviz's `dot` is installed.
+
+    visualize.render(dot, "out/loss")                  # out/loss.dot, and out/loss.svg with Graphviz
+    visualize.render(dot, "out/loss", format="png")    # svg, png or pdf
+
+Without `dot` the .dot file is still written and a message says how to install Graphviz and render it.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 
-INSTALL_HINT = ("Graphviz's `dot` program is not installed, so only the .dot source was written. Install it with "
-                "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or from "
-                "https://graphviz.org/download/, then render with: dot -Tsvg {dot_path} -o {image_path}")
+FORMATS = ("svg", "png", "pdf")
+INSTALL_COMMANDS = ("sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), "
+                    "conda install graphviz, or https://graphviz.org/download/")
+INSTALL_HINT = ("Graphviz's `dot` program is not installed, so only the .dot source was written to {dot_path}.\n"
+                "Install it with 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
+                "'conda install graphviz' or from https://graphviz.org/download/, then render with:\n"
+                "    dot -T{format} {dot_path} -o {image_path}")
+TIMEOUT_S = 300     # a picture that takes dot longer than this is a bug in the collapse, not a wait
 
 
 def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render(dot, path, format="svg", quiet=False):
-    """Write `path`.dot, and `path`.<format> when `dot` is available.  Returns the image path, or the .dot path
-    (after printing how to install Graphviz) when it is not."""
+def _base(path) -> str:
     base = os.fspath(path)
-    for suffix in (".svg", ".png", ".pdf", ".dot"):
+    for suffix in (".svg", ".png", ".pdf", ".dot", ".gv"):
         if base.endswith(suffix):
-            base = base[: -len(suffix)]
+            return base[: -len(suffix)]
+    return base
+
+
+def render(dot, path, format="svg", quiet=False):
+    """Write `path`.dot, and `path`.<format> when `dot` is available.
+
+    dot: a graphviz.Digraph (what visualize.draw returns) or DOT source text.  path: with or without a suffix.
+    Returns the image path, or the .dot path (after printing how to install Graphviz) when `dot` is missing.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    source = dot if isinstance(dot, str) else dot.source
+    base = _base(path)
     os.makedirs(os.path.dirname(base) or ".", exist_ok=True)
     dot_path = base + ".dot"
     with open(dot_path, "w", encoding="utf-8") as f:
-        f.write(dot.source)
+        f.write(source)
     image_path = f"{base}.{format}"
     if not dot_available():
         if not quiet:
-            print(INSTALL_HINT.format(dot_path=dot_path, image_path=image_path), file=sys.stderr)
+            print(INSTALL_HINT.format(dot_path=dot_path, image_path=image_path, format=format), file=sys.stderr)
         return dot_path
-    with open(image_path, "wb") as f:
-        f.write(dot.pipe(format=format))
+    try:
+        result = subprocess.run([shutil.which("dot"), f"-T{format}", "-o", image_path, dot_path],
+                                capture_output=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"render: Graphviz took more than {TIMEOUT_S} s on {dot_path}; draw it with a smaller "
+                           "max_nodes (or collapse='module'/'time') so it is collapsed further") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: Graphviz's dot failed on {dot_path}: {message}")
     return image_path

@@ -1,5 +1,9 @@
 """Short text for numbers in a picture: the numbers themselves when few, min/mean/max otherwise."""
 
+from __future__ import annotations
+
+import math
+
 import numpy as np
 
 TINY = 6   # arrays with at most this many entries are printed in full
@@ -7,6 +11,25 @@ TINY = 6   # arrays with at most this many entries are printed in full
 
 def fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def num(x: float) -> str:
+    """A number as a derivation writes it: 3.0, -0.5, 0.07065, 1.2e-07."""
+    x = float(x)
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e6:
+        return f"{x:.1f}"
+    return f"{x:.4g}"
+
+
+def fmt_norm(x: float | None) -> str:
+    """A gradient size: 0.031, 2.4, 3.1e-07 (scientific outside 1e-3 .. 1e4)."""
+    if x is None:
+        return "n/a"
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e4:
+        return f"{x:.2g}" if abs(x) < 1 else f"{x:.3g}"
+    return f"{x:.1e}"
 
 
 def summarize(value) -> str:
@@ -27,7 +50,13 @@ def summarize(value) -> str:
 
 
 def norm(value) -> float | None:
-    """The size of a gradient: |g| for a number, the L2 norm for an array."""
+    """The size of a gradient: |g| for a number, the L2 (Frobenius) norm for an array."""
     if value is None:
         return None
+    if isinstance(value, (float, int)):
+        return abs(float(value))
     return float(np.linalg.norm(np.asarray(value, dtype=np.float64).ravel()))
+
+
+def is_tiny(value) -> bool:
+    return value is not None and (np.ndim(value) == 0 or np.size(value) <= TINY)
