@@ -21,6 +21,7 @@ class LessonInfo:
     module: str
     title: str
     path: str
+    notes: str = ""          # the lecture notes it follows (its NOTES constant)
 
 
 def available():
@@ -30,8 +31,8 @@ def available():
         m = _PATTERN.match(filename)
         if m:
             module = f"lessons.{filename[:-3]}"
-            found.append(LessonInfo(int(m.group(1)), module, _title(os.path.join(_HERE, filename)),
-                                    os.path.join(_HERE, filename)))
+            path = os.path.join(_HERE, filename)
+            found.append(LessonInfo(int(m.group(1)), module, _title(path), path, _notes(path)))
     return found
 
 
@@ -42,6 +43,16 @@ def _title(path):
             if line:
                 return line
     return os.path.basename(path)
+
+
+def _notes(path):
+    """The NOTES = "..." constant of a lesson script, read as text (listing lessons imports none of them)."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r'^NOTES\s*=\s*"([^"]*)"', line)
+            if m:
+                return m.group(1)
+    return ""
 
 
 def load(number: int):

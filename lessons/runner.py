@@ -104,8 +104,9 @@ class Lesson:
         parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0] if doc else None)
         parser.add_argument("--step", action="store_true", help="pause between steps (in a terminal)")
         parser.add_argument("--out", default=None, help="directory for the lesson's pictures (SVG and DOT)")
+        parser.add_argument("--fast", action="store_true", help="a reduced version (fewer epochs and samples)")
         args = parser.parse_args()
-        lesson = Lesson(out=args.out, step=args.step)
+        lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
         run(lesson)
         return lesson
 

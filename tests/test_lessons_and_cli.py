@@ -28,7 +28,7 @@ def test_lessons_are_discovered_in_order():
 @pytest.mark.parametrize("info", lessons.available(), ids=lambda i: f"lesson{i.number:02d}")
 def test_every_lesson_runs_headless_and_writes_pictures(info, tmp_path):
     console = quiet_console()
-    lesson = Lesson(out=str(tmp_path), step=True, console=console)   # --step must not block without a terminal
+    lesson = Lesson(out=str(tmp_path), step=True, console=console, fast=True)   # --step never blocks without a tty
     lessons.load(info.number).run(lesson)
     assert lesson.checks > 0
     assert lesson.pictures, "a lesson draws what it teaches"
@@ -47,10 +47,17 @@ def test_lesson_1_numbers(tmp_path):
 
 
 def test_cli_lesson_and_lessons(tmp_path, capsys):
-    assert cli.main(["lesson", "1", "--out", str(tmp_path)]) == 0
+    assert cli.main(["lesson", "1", "--fast", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "01_chain_rule.dot").exists()
     assert cli.main(["lesson", "42"]) == 2
     assert "no lesson 42" in capsys.readouterr().err
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a directory")
+    assert cli.main(["lesson", "1", "--out", str(blocked / "pictures")]) == 2      # a bad --out path
+    assert "tinygrad-edu lesson:" in capsys.readouterr().err
+    assert cli.main(["lessons"]) == 0
+    listing = capsys.readouterr().out
+    assert "001, 003, 000" in listing and "13_seq2seq.py" in listing
 
 
 def test_python_dash_m_lists_lessons():

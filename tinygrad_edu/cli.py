@@ -1,7 +1,7 @@
 """The `tinygrad-edu` command (also `python -m tinygrad_edu`).
 
     tinygrad-edu lessons                         list the lessons
-    tinygrad-edu lesson N [--step] [--out DIR]   run lesson N; --out writes its pictures (SVG + DOT)
+    tinygrad-edu lesson N [--step] [--fast] [--out DIR]   run lesson N; --out writes its pictures (SVG + DOT)
     tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
 
@@ -27,9 +27,10 @@ def _cmd_lessons(args):
     table = Table(title="tinygrad_edu lessons")
     table.add_column("N", justify="right")
     table.add_column("lesson")
+    table.add_column("notes")
     table.add_column("script")
     for info in lessons.available():
-        table.add_row(str(info.number), info.title, info.path)
+        table.add_row(str(info.number), info.title.split(": ", 1)[-1], info.notes, os.path.basename(info.path))
     Console().print(table)
     return 0
 
@@ -40,10 +41,12 @@ def _cmd_lesson(args):
 
     try:
         module = lessons.load(args.number)
-    except ValueError as error:
-        print(error, file=sys.stderr)
+        if args.out is not None:
+            os.makedirs(args.out, exist_ok=True)
+    except (ValueError, OSError) as error:
+        print(f"tinygrad-edu lesson: {error}", file=sys.stderr)
         return 2
-    lesson = Lesson(out=args.out, step=args.step)
+    lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
     module.run(lesson)
     lesson.console.print(f"[bold green]lesson {args.number} done[/bold green]: {lesson.checks} checks passed"
                          + (f", {len(lesson.pictures)} pictures in {args.out}" if args.out else ""))
@@ -159,6 +162,7 @@ def build_parser():
     p.add_argument("number", type=int)
     p.add_argument("--step", action="store_true", help="pause between steps (only when attached to a terminal)")
     p.add_argument("--out", default=None, help="write the lesson's pictures (SVG and DOT) to this directory")
+    p.add_argument("--fast", action="store_true", help="a reduced version (fewer epochs and samples), as the tests run")
     p.set_defaults(func=_cmd_lesson)
     p = sub.add_parser("gradcheck", help="check a homework's hand-written gradients", epilog=GRADCHECK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
