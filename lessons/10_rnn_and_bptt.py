@@ -175,7 +175,7 @@ def run(lesson: Lesson):
         so plain RNNs forget after 10-20 steps. Gradient clipping (`nn.utils.clip_grad_norm_`) tames the
         explosion; the LSTM of lesson 11 is the cure for the vanishing.
     """)
-    save_chart(lesson, visualize.state_grads_svg(series, title="||dL/dh_t|| against t, W = scale x orthogonal"),
+    lesson.chart(visualize.state_grads_svg(series, title="||dL/dh_t|| against t, W = scale x orthogonal"),
                "10_vanishing_exploding", "one line per scale, log scale")
     lesson.pause()
 
@@ -279,17 +279,6 @@ def run(lesson: Lesson):
     lesson.check("the floor of the double softmax", floor, 1.1887, atol=1e-4)
     lesson.check("our stuck loss is the notes' 1.201 (within 0.01)", stuck, 1.201, atol=0.01)
     lesson.check("a Linear head beats the stuck loss by far", linear_head_loss < 0.05 < stuck, True)
-
-
-def save_chart(lesson, svg, name, caption):
-    """Write an SVG chart (visualize.*_svg) next to the lesson's pictures."""
-    if lesson.out is None:
-        lesson.console.print(f"[dim](chart '{name}' not written: run with --out DIR to get it)[/dim]")
-        return
-    from visualize import charts
-
-    path = charts.save(svg, f"{lesson.out}/{name}.svg")   # an SVG chart, not a graph: no .dot beside it
-    lesson.console.print(f"chart: {path} - {caption}")
 
 
 if __name__ == "__main__":

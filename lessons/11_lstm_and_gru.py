@@ -151,7 +151,7 @@ def run(lesson: Lesson):
     lesson.check("GRU (gate bias 1) keeps >= 10^4 times more than the RNN",
                  ratio["GRU, gate bias 1"] / ratio["RNN"] >= 1e4, True)
     lesson.check("even at the default init both beat the RNN", min(ratio["LSTM"], ratio["GRU"]) > ratio["RNN"], True)
-    save_chart(lesson, visualize.state_grads_svg(series, title="||dL/dh_t|| against t: RNN vs LSTM vs GRU"),
+    lesson.chart(visualize.state_grads_svg(series, title="||dL/dh_t|| against t: RNN vs LSTM vs GRU"),
                "11_rnn_lstm_gru_gradients", "one line per layer, log scale")
     lesson.pause()
 
@@ -254,17 +254,6 @@ def run(lesson: Lesson):
     lesson.picture(visualize.draw_bptt(score, collapse="time", rankdir="TB",
                                        title="the trained LSTM reading one digit, row by row"),
                    "11_digits_lstm", "one box per row (time step), ||dL/dh_t|| per step")
-
-
-def save_chart(lesson, svg, name, caption):
-    """Write an SVG chart (visualize.*_svg) next to the lesson's pictures."""
-    if lesson.out is None:
-        lesson.console.print(f"[dim](chart '{name}' not written: run with --out DIR to get it)[/dim]")
-        return
-    from visualize import charts
-
-    path = charts.save(svg, f"{lesson.out}/{name}.svg")   # an SVG chart, not a graph: no .dot beside it
-    lesson.console.print(f"chart: {path} - {caption}")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,17 @@ class Lesson:
         self.console.print(f"picture: {path}" + (f" - {caption}" if caption else ""))
         return path
 
+    def chart(self, svg, name: str, caption: str = ""):
+        """Write an SVG chart (visualize.*_svg: not a graph, so no .dot beside it) to `out/name.svg`."""
+        if self.out is None:
+            self.console.print(f"[dim](chart '{name}' not written: run with --out DIR to get it)[/dim]")
+            return None
+        from visualize import charts
+
+        path = charts.save(svg, os.path.join(self.out, f"{name}.svg"))
+        self.console.print(f"chart: {path}" + (f" - {caption}" if caption else ""))
+        return path
+
     def step_backward(self, root, name=None, title="the backward pass, one node at a time"):
         """Replay the backward pass from `root` node by node (visualize.Stepper): in --step mode each step is a
         panel (upstream gradient, local derivatives, products, accumulation), a picture with the active node
