@@ -131,14 +131,14 @@ def test_gru_and_rnn_steps():
     assert visualize.draw_bptt(loss).info["recurrent_edges"] == T - 1
 
 
-def unrolled_rnn(steps, cut=None):
+def unrolled_rnn(steps, cut=None, last_only=False):
     """A hand-written RNN, h_t = tanh(x_t U + h_{t-1} W), every step in tg.scope('t=k'); detached at `cut`."""
     rng = np.random.default_rng(0)
     U = tg.Tensor(rng.standard_normal((2, 3)) * 0.5, requires_grad=True, name="U")
     W = tg.Tensor(rng.standard_normal((3, 3)) * 0.5, requires_grad=True, name="W")
     xs = [tg.Tensor(rng.standard_normal((1, 2))) for _ in range(steps)]
     h = tg.zeros(1, 3)
-    total = None
+    total, hs = None, []
     with tg.watch():
         for t in range(steps):
             if t == cut:
@@ -146,9 +146,10 @@ def unrolled_rnn(steps, cut=None):
             with tg.scope(f"t={t}"):
                 h = (xs[t] @ U + h @ W).tanh()
                 h.name = "h"
-            total = h.sum() if total is None else total + h.sum()
+            hs.append(h)
+            total = h.sum() if total is None or last_only else total + h.sum()
         total.backward()
-    return total, U, W
+    return total, U, W, hs
 
 
 def test_truncation_boundary_is_drawn_as_a_cut():
@@ -163,8 +164,20 @@ def test_truncation_boundary_is_drawn_as_a_cut():
     assert uncut.info["cuts"] == 0 and "✂" not in uncut.source and uncut.info["recurrent_edges"] == 5
 
 
+def test_steps_cut_off_from_the_loss_say_that_no_gradient_reaches_them():
+    loss, _, _, hs = unrolled_rnn(5, cut=2, last_only=True)         # the loss sees the chunk t = 2..4 only
+    alone = visualize.draw_bptt(loss)
+    assert sorted(int(t) for t, _ in step_clusters(alone)) == [2, 3, 4]
+    both = visualize.draw_bptt(loss, hs[1])                        # draw the first chunk too
+    labels = {int(t): label for t, label in step_clusters(both)}
+    assert sorted(labels) == [0, 1, 2, 3, 4]
+    assert "none reaches it" in labels[0] and "none reaches it" in labels[1]
+    assert "none reaches it" not in labels[2] and "no path from the loss back to that step" in both.source
+    assert both.info["cuts"] == 1
+
+
 def test_shared_parameters_get_a_copy_in_each_step():
-    loss, U, W = unrolled_rnn(4)
+    loss, U, W, _ = unrolled_rnn(4)
     src = visualize.draw_bptt(loss).source
     assert len(re.findall(r"^\s*g\d+_W \[label", src, re.M)) == 4
     assert len(re.findall(r"^\s*g\d+_U \[label", src, re.M)) == 4

@@ -143,3 +143,26 @@ def test_expand_again_with_a_larger_max_nodes():
         y = y + 1.0
     assert len(statements(visualize.draw(y, max_nodes=50))[0]) == 50
     assert len(statements(visualize.draw(y, max_nodes=1000))[0]) == 301
+
+
+def test_long_edges_are_pruned_even_below_max_nodes():
+    class Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(2, 3)
+
+        def forward(self, x):
+            return self.lstm(x)[0].sum()            # every h_t feeds one Stack: 17 long edges, and W_hh 17 more
+
+    with tg.watch():
+        loss = Seq()(tg.randn(17, 1, 2))
+        loss.backward()
+    g = graph.trace(loss)
+    assert collapse.span_cost(g, {}) > collapse.SPAN_BUDGET
+    dot = visualize.draw(loss, max_nodes=len(g) + 1)
+    assert dot.info["pruned"] > 0 and dot.info["nodes"] < len(g) // 2
+    assert "slow to lay out" in dot.source and "farthest from the output drawn as one box" in dot.source
+    assert visualize.draw(loss, max_nodes=len(g) + 1, collapse="module").info["pruned"] == 0
+    bptt = visualize.draw_bptt(loss, detail="full")              # 17 steps in full: too many nodes in clusters
+    assert bptt.info["collapse"] == "time" and bptt.info["auto_collapsed"]
+    assert "each time step drawn as one box" in bptt.source

@@ -22,7 +22,7 @@ from . import scopes
 
 AUTO_ORDER = ("module", "time", 3, 2, 1)
 EARLIER = "box:…"          # the box of everything pruned
-SPAN_BUDGET = 2000         # summed rank span of the drawn edges: Graphviz lays this out in about a second
+SPAN_BUDGET = 4000         # summed rank span of the drawn edges: Graphviz lays this out in a second or two
 
 
 @dataclass
@@ -43,16 +43,19 @@ class Plan:
         return out
 
     def note(self, max_nodes) -> str:
+        """The caption's sentence on what was collapsed or left out, '' when the picture is complete."""
         if not self.auto and not self.pruned:
             return ""
-        how = describe(self.mode)
-        text = f"{self.total:,} nodes are more than max_nodes={max_nodes}: "
-        text += f"collapsed by {how} " if self.mode is not None else ""
+        if self.total > max_nodes:
+            text = f"{self.total:,} nodes are more than max_nodes={max_nodes}: "
+        else:
+            text = (f"{self.total:,} nodes with long edges (a weight or a Stack shared by many steps), slow to lay "
+                    "out: ")
+        if self.auto and self.mode is not None:
+            text += f"collapsed by {describe(self.mode)} "
         if self.pruned:
-            text += (f"{'and ' if self.mode is not None else ''}the {self.pruned:,} nodes farthest from the output "
-                     "drawn as one box ")
-        if self.span_pruned:
-            text += "(fewer than max_nodes: long edges make big pictures slow to lay out) "
+            text += (f"{'and ' if self.auto and self.mode is not None else ''}the {self.pruned:,} nodes farthest "
+                     "from the output drawn as one box ")
         return text + f"({self.units} drawn). Pass collapse=... or a larger max_nodes to see more."
 
 
@@ -144,9 +147,9 @@ def span_cost(graph, box_of) -> int:
     return sum(max(1, abs(rank[d] - rank[s])) for s, d in edges)
 
 
-def plan(graph, collapse=None, max_nodes=500, span_budget=SPAN_BUDGET, order=AUTO_ORDER) -> Plan:
+def plan(graph, collapse=None, max_nodes=500, span_budget=SPAN_BUDGET) -> Plan:
     """What to collapse: `collapse` when given, else nothing unless the graph has more than max_nodes nodes, then
-    the first mode of `order` that fits.  span_budget: prune further until span_cost is under it (None: no
+    the first mode of AUTO_ORDER that fits.  span_budget: prune further until span_cost is under it (None: no
     limit)."""
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 2:
         raise ValueError(f"max_nodes must be an int >= 2, got {max_nodes!r}")
@@ -157,7 +160,7 @@ def plan(graph, collapse=None, max_nodes=500, span_budget=SPAN_BUDGET, order=AUT
     elif total > max_nodes:
         result.auto = True
         best = None
-        for mode in order:
+        for mode in AUTO_ORDER:
             box_of = group(graph, mode)
             if not box_of:
                 continue

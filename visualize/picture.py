@@ -81,10 +81,6 @@ class Scene:
                 roomy.update(n.cluster)
         return roomy
 
-    def counts(self):
-        """(nodes, edges) as they will appear in the DOT source."""
-        return len(self.nodes), len(self.edges)
-
     def emit(self, caption_html: str, rankdir="LR", info=None, **graph_attrs) -> Picture:
         attrs = {"rankdir": rankdir, "fontname": FONT, "fontsize": "11", "labelloc": "t", "labeljust": "l",
                  "nodesep": "0.25", "ranksep": "0.35", "newrank": "true"}
