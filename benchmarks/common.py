@@ -219,6 +219,19 @@ def rel_err(a, b) -> float:
     return float(np.abs(a - b).max() / (np.abs(b).max() + 1e-12)) if a.size else 0.0
 
 
+def check_updates(built, init, refs=("torch", "numpy")):
+    """Run one step of every (name, step, probe) contender from the same initial weights `init` and compare each
+    one's update p1 - p0 with the first reference present in `refs`; prints one check line per contender."""
+    updates = {}
+    for name, step, probe in built:
+        step()
+        updates[name] = [p1 - p0 for p1, p0 in zip(probe(), init)]
+    ref = next(r for r in refs if r in updates)
+    for name in updates:
+        if name != ref:
+            check(f"{name} SGD update vs {ref}", updates[name], updates[ref])
+
+
 def check(what, got, ref, tol=2e-3) -> bool:
     """Compare two lists of arrays; print the max relative error, and MISMATCH when it is above tol."""
     err = max(rel_err(a, b) for a, b in zip(got, ref)) if len(got) == len(ref) else math.inf

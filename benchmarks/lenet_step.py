@@ -186,14 +186,7 @@ def main(argv=None):
         built.append(("torch", *build_torch(torch, X, y, init)))
     built.append(("tinygrad_edu", *build_edu(X, y, init)))
 
-    updates = {}
-    for name, step, probe in built:
-        step()
-        updates[name] = [p1 - p0 for p1, p0 in zip(probe(), init)]
-    ref = "torch" if "torch" in updates else "numpy"
-    for name in updates:
-        if name != ref:
-            common.check(f"{name} SGD update vs {ref}", updates[name], updates[ref])
+    common.check_updates(built, init)
     rows = common.summarize(common.run_interleaved(
         [common.Contender(name, step) for name, step, _ in built], args.reps, args.target_rep_s))
     common.print_table(f"lenet_step ({args.reps} interleaved reps)", rows)

@@ -122,14 +122,7 @@ def main(argv=None):
     built, init = contenders(torch)
 
     # one checked step from the same initial weights: the SGD update p1 - p0 against torch's (numpy's if no torch)
-    updates = {}
-    for name, step, probe in built:
-        step()
-        updates[name] = [p1 - p0 for p1, p0 in zip(probe(), init)]
-    ref = "torch" if "torch" in updates else "numpy"
-    for name in updates:
-        if name != ref:
-            common.check(f"{name} SGD update vs {ref}", updates[name], updates[ref])
+    common.check_updates(built, init)
 
     rows = common.summarize(common.run_interleaved(
         [common.Contender(name, step) for name, step, _ in built], args.reps, args.target_rep_s))

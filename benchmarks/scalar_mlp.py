@@ -207,14 +207,7 @@ def main(argv=None):
             step, probe, losses[name] = build_scalar(V, X, y, init)
             built.append((name, step, probe))
 
-    updates = {}
-    for name, step, probe in built:
-        step()
-        updates[name] = [p1 - p0 for p1, p0 in zip(probe(), init)]
-    ref = "micrograd" if "micrograd" in updates else "numpy"
-    for name in updates:
-        if name != ref:
-            common.check(f"{name} SGD update vs {ref}", updates[name], updates[ref])
+    common.check_updates(built, init, refs=("micrograd", "numpy"))
 
     rows = common.summarize(common.run_interleaved(
         [common.Contender(name, step) for name, step, _ in built], args.reps, args.target_rep_s, warmup=1))
