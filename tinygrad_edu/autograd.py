@@ -391,25 +391,6 @@ def _fit(grad, target):
     return grad
 
 
-def topological_order(root):
-    """Nodes that need a gradient, inputs before outputs, found without recursion (deep graphs welcome)."""
-    consumers = count_consumers(root)
-    order, ready = [], [root]
-    while ready:                          # Kahn's algorithm from the root: a node is ready once every op
-        node = ready.pop()                # that consumed it has been visited
-        order.append(node)
-        ctx = node._ctx
-        if ctx is not None:
-            for parent in ctx.parents:
-                if parent is not None:
-                    left = consumers[parent] - 1
-                    consumers[parent] = left
-                    if not left:
-                        ready.append(parent)
-    order.reverse()
-    return order
-
-
 def count_consumers(root):
     """{node: how many recorded ops use it} over everything `root` depends on that needs a gradient.
 
