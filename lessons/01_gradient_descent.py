@@ -16,6 +16,7 @@ from lessons.runner import Lesson
 from tinygrad_edu.nn import functional as F
 
 NOTES = "003"
+RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 
 def run(lesson: Lesson):
@@ -63,7 +64,7 @@ def run(lesson: Lesson):
     f.name = "f"
     lesson.show("forward", f"""
         q = x + y = {x.data:g} + {y.data:g} = {q.data:g}
-        f = q * z = {q.data:g} * {z.data:g} = {f.data:g}""")
+        f = q * z = {q.data:g} * {z.data:g} = {f.data:g}""", graph=f)      # --step: the b key steps f's backward
     f.backward()
     lesson.show("backward: local derivatives times the upstream gradient", f"""
         df/df = 1                                          (the start)

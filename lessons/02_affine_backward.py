@@ -18,6 +18,7 @@ from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import functional as F
 
 NOTES = "003"
+RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 X_VALUES = np.array([[1.0, 2.0],                   # X (N=2, D=2): two samples, two features each
                      [3.0, -1.0]])

@@ -19,6 +19,7 @@ from tinygrad_edu.gradcheck import check_grads
 from tinygrad_edu.nn import functional as F
 
 NOTES = "003"
+RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 
 def run(lesson: Lesson):

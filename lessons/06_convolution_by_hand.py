@@ -19,6 +19,7 @@ from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 
 NOTES = "001, 003, 000"
+RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 X4 = np.array([[1, 2, 3, 0],                 # 003's 4x4 input
                [0, 1, 2, 3],
@@ -86,6 +87,11 @@ def run(lesson: Lesson):
     corner = padded[:3, :3]
     products = " + ".join(f"{a:g}*{b:g}" for a, b in zip(corner.ravel(), FILTER.ravel()))
     lesson.show("the top-left output by hand", f"""
+        input (4x4):
+        {grid(X4)}
+        filter (3x3):
+        {grid(FILTER)}
+
         window (zeros from the padding)   filter
         {corner[0]}                      {FILTER[0]}
         {corner[1]}                      {FILTER[1]}

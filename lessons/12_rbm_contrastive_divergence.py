@@ -18,6 +18,7 @@ from tinygrad_edu.data import bars_and_stripes
 from tinygrad_edu.rbm import RBM
 
 NOTES = "002"
+RUN_TIME = "3 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 # The notes' data: 5 students x 6 subjects (Korean, Math, English, Social, Science, Korean history), 1 = likes it.
 V0 = np.array([[1, 0, 1, 0, 0, 0],
@@ -32,6 +33,11 @@ H1 = np.array([[1, 0], [1, 0], [1, 1], [1, 0], [0, 1]])
 LR = 0.3
 
 
+def grid(a):
+    """A matrix as text, its rows lined up inside an indented lesson.show body."""
+    return np.array2string(np.asarray(a)).replace("\n", "\n        ")
+
+
 def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. Up and down: p(h|v) and p(v|h)")
@@ -40,6 +46,16 @@ def run(lesson: Lesson):
         and no links inside a layer. So every hidden unit decides on its own, given v:
         `p(h_j = 1 | v) = sigmoid(sum_i v_i W_ij + b_j)`, and back down
         `p(v_i = 1 | h) = sigmoid(sum_j h_j W_ij + a_i)`. The notes' example has no biases.
+    """)
+    lesson.show("the notes' example: no biases, learning rate 0.3, k = 1", f"""
+        v0: 5 students x 6 subjects (Korean, Math, English, Social, Science, Korean history), 1 = likes it
+        {grid(V0)}
+        W (6 visible x 2 hidden):
+        {grid(W0)}""")
+    lesson.say("""
+        A mismatch in the notes: the table of students gives the 4th student as `[0, 1, 0, 1, 0, 1]`, but the
+        matrix v the slides compute with has `[1, 1, 0, 1, 0, 1]` in that row. We use the slides' matrix, so
+        that every number below replays theirs.
     """)
     rbm = RBM(6, 2, bias=False, weight=W0)
     p_h = rbm.p_h_given_v(V0)
@@ -51,6 +67,8 @@ def run(lesson: Lesson):
         A unit is switched on when its probability beats a uniform random draw. The slides give the draws'
         outcome, h0, and so do we (`h0=`), to replay their numbers exactly.
     """)
+    lesson.show("h0, sampled on the slides (one row per student)", f"""
+        {grid(H0)}""")
     p_v1 = rbm.p_v_given_h(H0)
     lesson.table("p(v1|h0) = sigmoid(h0 W^T)", ["student"] + [f"v{i + 1}" for i in range(6)],
                  [(i + 1, *row) for i, row in enumerate(p_v1)])
@@ -75,6 +93,11 @@ def run(lesson: Lesson):
         W toward the data, the second pushes it away from the model's fantasies. The slides sample v1 and h1
         too; we supply them (`vk=`, `hk=`).
     """)
+    lesson.show("v1 and h1, sampled on the slides", f"""
+        v1 =
+        {grid(V1)}
+        h1 =
+        {grid(H1)}""")
     step = rbm.cd_step(V0, k=1, lr=LR, h0=H0, vk=V1, hk=H1)
     lesson.check("v0^T h0 (positive statistics)", step.positive, [[2, 0], [1, 2], [3, 1], [1, 0], [1, 2], [1, 0]])
     lesson.check("v1^T h1 (negative statistics)", step.negative, [[3, 0], [0, 1], [4, 1], [3, 1], [2, 2], [1, 0]])
@@ -110,6 +133,8 @@ def run(lesson: Lesson):
         Bars and stripes: every 3x3 image whose rows (or columns) are all on or all off, 14 images. With 9 visible
         units we can enumerate all 2^9 images and compute the exact log-likelihood - no guessing whether training
         worked. Persistent CD keeps its Gibbs chain running across updates instead of restarting it at the data.
+        Here nobody hands us the samples: each model draws them from its own seeded generator (`rng=0`), so the
+        run is reproducible.
     """)
     data = bars_and_stripes(3)
     epochs = 1500                  # 2 mini-batches of 7 per epoch: 3000 updates, about a second (also with --fast)

@@ -22,6 +22,7 @@ class LessonInfo:
     title: str
     path: str
     notes: str = ""          # the lecture notes it follows (its NOTES constant)
+    run_time: str = ""       # how long it takes at full settings on 2 cores (its RUN_TIME constant)
 
 
 def available():
@@ -32,7 +33,8 @@ def available():
         if m:
             module = f"lessons.{filename[:-3]}"
             path = os.path.join(_HERE, filename)
-            found.append(LessonInfo(int(m.group(1)), module, _title(path), path, _notes(path)))
+            found.append(LessonInfo(int(m.group(1)), module, _title(path), path, _constant(path, "NOTES"),
+                                    _constant(path, "RUN_TIME")))
     return found
 
 
@@ -45,11 +47,11 @@ def _title(path):
     return os.path.basename(path)
 
 
-def _notes(path):
-    """The NOTES = "..." constant of a lesson script, read as text (listing lessons imports none of them)."""
+def _constant(path, name):
+    """A NAME = "..." constant of a lesson script, read as text (listing lessons imports none of them)."""
     with open(path, encoding="utf-8") as f:
         for line in f:
-            m = re.match(r'^NOTES\s*=\s*"([^"]*)"', line)
+            m = re.match(rf'^{name}\s*=\s*"([^"]*)"', line)
             if m:
                 return m.group(1)
     return ""

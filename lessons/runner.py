@@ -5,6 +5,10 @@ when asked to (`--step`, only when attached to a terminal: it never blocks other
 examples' numbers (a lesson checks itself) and writes its pictures to `out` as SVG (and DOT).  A lesson that calls
 `lesson.step_backward(loss, "name")` gets the backward stepper: in --step mode one node per pause, with a picture
 of each step.
+
+At a pause (--step in a terminal) one key decides: Enter (or space, n) goes on, b prints the backward stepper
+for the lesson's current graph (the last one drawn, stepped or named with `show(..., graph=loss)` /
+`lesson.focus(loss)`), q quits the lesson (`LessonQuit`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,15 @@ import sys
 import numpy as np
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+
+KEYS_HELP = "Enter: next   b: backward stepper for the current graph   q: quit"
+
+
+class LessonQuit(BaseException):
+    """The student pressed q at a pause (a BaseException, so a lesson's `except Exception` does not swallow it)."""
 
 
 class Lesson:
@@ -31,6 +42,10 @@ class Lesson:
         self.step_mode = bool(step and interactive)   # pausing needs someone at a terminal
         self.pictures: list[str] = []
         self.checks = 0
+        self.results: dict = {}                       # label -> value of every check (benchmarks read them)
+        self.steps = 0                                # pauses so far (the prompt shows the count)
+        self.graph = None                             # the current graph's output, for the b key
+        self.missing = []                             # optional parts skipped (no data): the command exits 2
 
     # ------------------------------------------------------------------ narrative
     def section(self, title: str):
@@ -39,10 +54,17 @@ class Lesson:
     def say(self, text: str):
         self.console.print(Markdown(_dedent(text)))
 
-    def show(self, title: str, body: str):
-        """A step of a derivation: a titled panel, then a pause in --step mode."""
+    def show(self, title: str, body: str, graph=None):
+        """A step of a derivation: a titled panel, then a pause in --step mode.  `graph`: the output (a loss)
+        whose backward pass the b key steps through from here on."""
+        if graph is not None:
+            self.focus(graph)
         self.console.print(Panel(_dedent(body), title=title, expand=False))
         self.pause()
+
+    def focus(self, graph):
+        """Make `graph` (a Scalar or Tensor output, usually the loss) the current graph for the b key."""
+        self.graph = graph
 
     def table(self, title: str, columns, rows):
         t = Table(title=title)
@@ -53,8 +75,58 @@ class Lesson:
         self.console.print(t)
 
     def pause(self):
-        if self.step_mode:
-            self.console.input("[dim]-- press Enter for the next step --[/dim]")
+        """In --step mode wait for a key: Enter goes on, b shows the backward stepper, q quits."""
+        if not self.step_mode:
+            return
+        self.steps += 1
+        while True:
+            key = self.read_key(f"[dim]-- step {self.steps} -- {KEYS_HELP} --[/dim] ")
+            if key in ("", "\r", "\n", " ", "n"):
+                return
+            if key in ("q", "Q", "\x03", "\x04"):
+                self.console.print(f"[bold]stopped at step {self.steps}[/bold] (q)")
+                raise LessonQuit(self.steps)
+            if key in ("b", "B"):
+                self.show_stepper()
+            else:
+                self.console.print(f"[yellow]unknown key {key!r}[/yellow]: {KEYS_HELP}")
+
+    def read_key(self, prompt: str) -> str:
+        """One key press from the terminal (no Enter needed); a line's first character when stdin is no tty."""
+        self.console.print(prompt, end="")
+        try:
+            import termios
+            import tty
+        except ImportError:                            # Windows: read a line
+            termios = None
+        if termios is None or not sys.stdin.isatty():
+            return (self.console.input("") or "")[:1]
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            key = sys.stdin.read(1)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        self.console.print()
+        return key
+
+    def show_stepper(self):
+        """The b key: every step of the backward pass of the current graph, as one table."""
+        from visualize import Stepper
+
+        root = self.graph
+        if isinstance(root, np.ndarray) and root.size == 1:
+            root = root.reshape(-1)[0]
+        if root is None or isinstance(root, np.ndarray):
+            self.console.print("[yellow]no single output to step through here yet[/yellow] (the b key steps the "
+                               "backward pass of the last loss this lesson drew or named)")
+            return
+        try:
+            gradient = None if np.size(getattr(root, "data", 0)) == 1 else np.ones(root.shape)
+            self.console.print(Stepper(root, gradient).table())
+        except (ValueError, TypeError, RuntimeError) as error:
+            self.console.print(f"[yellow]no backward stepper for this graph[/yellow]: {error}")
 
     # ------------------------------------------------------------------ self-checks
     def check(self, label: str, got, expected, atol=1e-6):
@@ -63,11 +135,23 @@ class Lesson:
         if got_a.shape != exp_a.shape or not np.allclose(got_a, exp_a, atol=atol, rtol=0):
             raise AssertionError(f"lesson check failed: {label}: got {got_a.tolist()}, expected {exp_a.tolist()}")
         self.checks += 1
+        self.results[label] = got_a
         self.console.print(f"[green]ok[/green] {label}: {_fmt(got_a)}")
+
+    def check_at_least(self, label: str, got: float, minimum: float):
+        """Assert a measured number (an accuracy) reaches its bar; print both."""
+        if not float(got) >= minimum:
+            raise AssertionError(f"lesson check failed: {label}: got {float(got):.4g}, needs at least {minimum:.4g}")
+        self.checks += 1
+        self.results[label] = float(got)
+        self.console.print(f"[green]ok[/green] {label}: {float(got):.4g} (at least {minimum:.4g})")
 
     # ------------------------------------------------------------------ pictures
     def picture(self, dot, name: str, caption: str = ""):
         """Render a graphviz.Digraph to `out/name.svg` (and .dot); without --out, only say what it shows."""
+        roots = getattr(dot, "roots", ())
+        if len(roots) == 1:
+            self.focus(roots[0])
         if self.out is None:
             self.console.print(f"[dim](picture '{name}' not written: run with --out DIR to get it)[/dim]")
             return None
@@ -97,6 +181,7 @@ class Lesson:
         from visualize import Stepper
 
         stepper = Stepper(root)
+        self.focus(root)
         self.console.rule(f"[bold]{title}")
         if not self.step_mode:
             self.console.print(stepper.table())
@@ -117,9 +202,30 @@ class Lesson:
         parser.add_argument("--out", default=None, help="directory for the lesson's pictures (SVG and DOT)")
         parser.add_argument("--fast", action="store_true", help="a reduced version (fewer epochs and samples)")
         args = parser.parse_args()
+        if args.out is not None:
+            try:
+                os.makedirs(args.out, exist_ok=True)
+            except OSError as error:
+                parser.exit(2, f"lesson: cannot write pictures to --out {args.out!r}: {error}\n")
         lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
+        sys.exit(finish(lesson, run))
+
+
+def finish(lesson, run, number=None) -> int:
+    """Run a lesson and say how it went; the exit status: 0 done (or q pressed), 2 a part was skipped because
+    optional data is missing (the message says how to install it)."""
+    name = f"lesson {number}" if number is not None else "lesson"
+    try:
         run(lesson)
-        return lesson
+    except LessonQuit:
+        return 0
+    pictures = f", {len(lesson.pictures)} pictures in {lesson.out}" if lesson.out else ""
+    if lesson.missing:
+        lesson.console.print(f"[bold yellow]{name} incomplete[/bold yellow]: {lesson.checks} checks passed{pictures}; "
+                             "skipped: " + escape("; ".join(lesson.missing)))
+        return 2
+    lesson.console.print(f"[bold green]{name} done[/bold green]: {lesson.checks} checks passed{pictures}")
+    return 0
 
 
 def render_lesson(number: int, out="out", format="svg", console=None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from rich.markup import escape
 
 INSTALL_DATA = ("this part needs scikit-learn's bundled digits (8x8 images, no download): "
                 "pip install 'tinygrad-edu[data]' (or: pip install scikit-learn)")
@@ -24,7 +25,9 @@ def digits(lesson=None, test_fraction=0.25, seed=0):
         from sklearn.datasets import load_digits
     except ImportError:
         if lesson is not None:
-            lesson.console.print(f"[yellow]skipped:[/yellow] {INSTALL_DATA}")
+            lesson.console.print(f"[yellow]skipped:[/yellow] {escape(INSTALL_DATA)}")     # [data] is not markup
+            if INSTALL_DATA not in lesson.missing:
+                lesson.missing.append(INSTALL_DATA)
         return None
     bunch = load_digits()
     X = (bunch.data / 16.0).astype(np.float32)

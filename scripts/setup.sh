@@ -22,6 +22,11 @@ if ! command -v dot >/dev/null; then
     "'sudo apt-get install graphviz' (Debian/Ubuntu) or 'brew install graphviz' (macOS). Without it lessons still write .dot files."
 fi
 
+if [[ ",$EXTRAS," == *",dev,"* ]] && ! command -v tmux >/dev/null; then
+  # only the test that drives `lesson --step` in a real terminal needs it (and skips without it)
+  apt_install tmux || echo "setup: tmux is missing; the terminal test of --step will be skipped"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
     rm -rf .venv

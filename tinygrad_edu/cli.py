@@ -26,31 +26,34 @@ def _cmd_lessons(args):
 
     table = Table(title="tinygrad_edu lessons")
     table.add_column("N", justify="right")
-    table.add_column("lesson")
+    table.add_column("lesson (script in lessons/)", ratio=1)
     table.add_column("notes")
-    table.add_column("script")
+    table.add_column("run time", justify="right", no_wrap=True)
     for info in lessons.available():
-        table.add_row(str(info.number), info.title.split(": ", 1)[-1], info.notes, os.path.basename(info.path))
+        title = f"{info.title.split(': ', 1)[-1]}\n[dim]{os.path.basename(info.path)}[/dim]"
+        table.add_row(str(info.number), title, info.notes, info.run_time or "?")
     Console().print(table)
+    print("run time: at full settings on 2 cores (--fast is quicker); measured by benchmarks/lesson_full.py")
     return 0
 
 
 def _cmd_lesson(args):
     import lessons
-    from lessons.runner import Lesson
+    from lessons.runner import Lesson, finish
 
     try:
         module = lessons.load(args.number)
-        if args.out is not None:
-            os.makedirs(args.out, exist_ok=True)
-    except (ValueError, OSError) as error:
+    except ValueError as error:
         print(f"tinygrad-edu lesson: {error}", file=sys.stderr)
         return 2
+    if args.out is not None:
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as error:
+            print(f"tinygrad-edu lesson: cannot write pictures to --out {args.out!r}: {error}", file=sys.stderr)
+            return 2
     lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
-    module.run(lesson)
-    lesson.console.print(f"[bold green]lesson {args.number} done[/bold green]: {lesson.checks} checks passed"
-                         + (f", {len(lesson.pictures)} pictures in {args.out}" if args.out else ""))
-    return 0
+    return finish(lesson, module.run, args.number)
 
 
 GRADCHECK_HELP = """\

@@ -61,6 +61,13 @@ def draw_bptt(*roots, state="h", cell="c", detail="named", show=("grad",), color
                          "'t=0', 't=1', ...; in your own loop write `with tg.scope(f't={t}'):` around step t")
     options = dict(state=state, cell=cell, detail=detail, show=show, color_by=color_by, rankdir=rankdir, title=title,
                    legend=legend, max_nodes=max_nodes)
+    picture = _build_fitting(graph, collapse, max_nodes, options)
+    picture.roots = roots              # what it was drawn from (a lesson's b key steps its backward pass)
+    return picture
+
+
+def _build_fitting(graph, collapse, max_nodes, options):
+    """The picture in full when it fits in max_nodes nodes, else collapsed to one box per step."""
     if collapse == "time":
         return _build(graph, "time", **options)
     if len(graph.nodes) <= 10 * max_nodes:             # named detail draws a fraction of the nodes: try it
@@ -157,7 +164,7 @@ def _build(graph, mode, state, cell, detail, show, color_by, rankdir, title, leg
     steps = sorted(set(step.values()), key=lambda s: (scopes.lane_sort_key(s.lane), s.t))
     lines.append(escape(f"backpropagation through time · {len({s.t for s in steps})} time steps, {len(lanes)} "
                         f"layer/direction lane(s) · {len(graph.values())} values, {len(graph.ops())} ops"))
-    has_cell = any(n.name == cell and n.id in step for n in graph.values())
+    has_cell = not collapsed and any(n.name == cell and n.id in step for n in graph.values())   # green: expanded only
     lines.append(f'<font color="{RECURRENT_H}">thick blue: the recurrent path into step t</font>'
                  + (f' · <font color="{RECURRENT_C}">thick green: the cell state c</font>' if has_cell else "")
                  + (f' · <font color="{ts.CUT}">red cut: truncated, no gradient crosses</font>' if cuts else ""))
@@ -230,7 +237,7 @@ def _expanded_edges(scene, graph, step, shared, kept, cell, cell_path, color_by,
                 on_cell = src.name == cell or src_id in cell_path
                 color = RECURRENT_C if on_cell else RECURRENT_H
                 attrs = {"color": color, "penwidth": "3", "fontcolor": color, "weight": "8" if on_cell else "4",
-                         "label": escape(f"{src.name or ''}{': ' + label if label else ''}")}
+                         "label": _beside_thick(escape(f"{src.name or ''}{': ' + label if label else ''}"))}
             elif src_id in cell_path and n.id in cell_path:
                 attrs = {"color": RECURRENT_C, "penwidth": "2", "weight": "8"}
             scene.edge(u, n.id, **attrs)
@@ -277,12 +284,18 @@ def _collapsed_edges(scene, graph, plan, step, shared):
         if su is not None and sv is not None and su.lane == sv.lane and su.t != sv.t:
             recurrent += 1
             attrs = {"color": RECURRENT_H, "penwidth": "3", "fontcolor": RECURRENT_H, "weight": "4",
-                     "label": escape(", ".join(n for n in dict.fromkeys(names) if n))}
+                     "label": _beside_thick(escape(", ".join(n for n in dict.fromkeys(names) if n)))}
         scene.edge(u, v, **attrs)
     return recurrent
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _beside_thick(label: str) -> str:
+    """A thick edge's label, pushed clear of the line: Graphviz starts the label where a thin line would end, so a
+    3-point pen covers its first letter ('h: Affine' read as 'n: Affine')."""
+    return "\u00a0\u00a0" + label if label else label
+
+
 def _lane_group(name, s) -> str:
     """Graphviz keeps the edges between nodes of one group straight: one group per state and lane."""
     return "lane_" + ident(f"{name}_{s.lane}", 60)

@@ -39,10 +39,13 @@ def draw(*roots, direction="forward", show=("data", "grad"), color_by="grad", co
     show: which of "data", "grad" each value node prints.  color_by: "grad" (‖grad‖), "ratio" (‖grad‖/‖data‖)
     or None.  collapse: None, "module", "time" or a scope depth (see visualize.collapse); above max_nodes nodes the
     picture collapses itself and says so in its caption.  rankdir: "LR" or "TB" (or "RL", "BT").
-    Returns an unrendered graphviz.Digraph (visualize.render writes it; a notebook displays it).
+    Returns an unrendered graphviz.Digraph (visualize.render writes it; a notebook displays it); its `roots` are
+    the objects it was drawn from.
     """
-    return draw_graph(tg_graph.trace(*roots), direction=direction, show=show, color_by=color_by, collapse=collapse,
-                      max_nodes=max_nodes, rankdir=rankdir, title=title, legend=legend)
+    picture = draw_graph(tg_graph.trace(*roots), direction=direction, show=show, color_by=color_by,
+                         collapse=collapse, max_nodes=max_nodes, rankdir=rankdir, title=title, legend=legend)
+    picture.roots = roots              # what it was drawn from (a lesson's b key steps its backward pass)
+    return picture
 
 
 def check_options(direction="forward", show=("data", "grad"), color_by="grad", rankdir="LR"):

@@ -64,3 +64,20 @@ def test_python_dash_m_lists_lessons():
     result = subprocess.run([sys.executable, "-m", "tinygrad_edu", "lessons"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and "gradient descent" in result.stdout.lower()
+
+
+def test_missing_optional_data_skips_training_says_how_to_install_and_exits_2(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sklearn", None)             # as if scikit-learn were not installed
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    assert cli.main(["lesson", "3", "--fast"]) == 2
+    out = " ".join(capsys.readouterr().out.split())                # rich wraps lines
+    assert "pip install 'tinygrad-edu[data]'" in out
+    assert "ok 002: softmax(1, 2, 3)" in out                      # the parts without data still ran
+    assert "lesson 3 incomplete" in out and "lesson 3 done" not in out
+
+
+def test_lessons_list_has_a_run_time_for_each_lesson(capsys):
+    assert cli.main(["lessons"]) == 0
+    listing = capsys.readouterr().out
+    assert "run time" in listing
+    assert all(info.run_time.endswith(" s") for info in lessons.available())
