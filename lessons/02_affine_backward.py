@@ -178,7 +178,8 @@ def run(lesson: Lesson):
     Zd = Z.numpy()
     lesson.check("tensor mode: dL/dB = sum over the batch of C * Z (1 - Z)", Bc.grad.numpy(),
                  (C * Zd * (1 - Zd)).sum(axis=0))
-    lesson.picture(visualize.draw(loss_t, direction="both", title="Affine + sigmoid on the batch, tensor mode"),
+    lesson.picture(visualize.draw(loss_t, direction="both", rankdir="TB",
+                                  title="Affine + sigmoid on the batch, tensor mode"),
                    "02_affine_sigmoid_tensor", "the same layer as two nodes, colored by gradient size")
     lesson.say("""
         Backward through a layer is always the same three lines; what changes from layer to layer is only the

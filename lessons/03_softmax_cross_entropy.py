@@ -167,7 +167,8 @@ def run(lesson: Lesson):
         loss = F.cross_entropy(model(xb), yb)
         loss.name = "loss"
         loss.backward()
-    lesson.picture(visualize.draw(loss, direction="both", title="the FC classifier on a batch of 8 test digits"),
+    lesson.picture(visualize.draw(loss, direction="both", rankdir="TB",
+                                  title="the FC classifier on a batch of 8 test digits"),
                    "03_fc_classifier", "Linear -> ReLU -> Linear -> cross-entropy, colored by gradient size")
 
 

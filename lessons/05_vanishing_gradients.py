@@ -119,9 +119,11 @@ def run(lesson: Lesson):
         The sigmoid net fades to pale long before it reaches the first layer; the ReLU net stays dark all the way.
     """)
     for name in ("sigmoid", "relu"):
-        lesson.picture(visualize.draw(losses[name], direction="backward", rankdir="TB",
-                                      title=f"{DEPTH} {name} layers: the backward pass colored by gradient size"),
-                       f"05_backward_{name}", f"{name}: the gradient from the loss back to the first layer")
+        lesson.picture(visualize.draw(losses[name], direction="backward", collapse="module", rankdir="TB",
+                                      title=f"{DEPTH} {name} layers: the backward pass colored by gradient size, "
+                                            "one box per layer"),
+                       f"05_backward_{name}", f"{name}: the gradient from the loss back to the first layer, "
+                                              "one box per Linear and activation with its ||grad||")
 
 
 if __name__ == "__main__":

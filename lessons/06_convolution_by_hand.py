@@ -270,12 +270,14 @@ def run(lesson: Lesson):
         {grid(tg.Scalar.grads(xs)[0, 0])}""")
     lesson.check("scalar-mode dL/dw equals tensor mode's", tg.Scalar.grads(ws), W.grad.numpy())
     lesson.check("scalar-mode dL/dx equals tensor mode's", tg.Scalar.grads(xs), X.grad.numpy())
+    for (i, j), y in np.ndenumerate(ys[0, 0]):                            # y11 .. y22: named in the pictures
+        y.name = f"y{i + 1}{j + 1}"
     first = ys[0, 0, 0, 0]
-    first.name = "y11"
     lesson.picture(visualize.draw(first, title="y11 = x11*w11 + x12*w12 + x21*w21 + x22*w22"), "06_conv_one_output",
                    "one output: four products, three sums (the gradients shown are dL/d. of the whole loss L)")
     lesson.picture(visualize.draw(loss, title="a 2x2 filter on a 3x3 input in scalar mode"), "06_conv_scalar",
-                   "the 16 products and 12 sums of a tiny convolution, with their gradients")
+                   "the 16 products and 12 sums of a tiny convolution (outputs y11 .. y22), with their "
+                   "gradients: each weight feeds all four outputs")
     big = F.conv2d(tg.Scalar.array(X4[None, None], "x"), tg.Scalar.array(FILTER[None, None], "w"), padding=1)
     lesson.check("the 4x4 example in scalar mode gives the same output", tg.Scalar.values(big)[0, 0], out)
     lesson.say("(The 4x4 example in scalar mode has 16 * 9 = 144 products: too many to draw, same numbers.)")

@@ -145,7 +145,7 @@ def run(lesson: Lesson):
         score = F.max_pool2d(F.relu(F.conv2d(xin, w3) / 9.0), 2, stride=2).sum()
         score.name = "score"
         score.backward()
-    lesson.picture(visualize.draw(score, title="X vs O: conv (3 filters) -> /9 -> ReLU -> 2x2 max pool"),
+    lesson.picture(visualize.draw(score, rankdir="TB", title="X vs O: conv (3 filters) -> /9 -> ReLU -> 2x2 max pool"),
                    "08_x_vs_o", "the feature pipeline of 002 as one graph")
     lesson.pause()
 

@@ -165,8 +165,10 @@ def run(lesson: Lesson):
         probabilities in place of samples, the chain is an ordinary computational graph, one cluster per step.
     """)
     chain = model.chain_graph(data[:2], k=2)
-    lesson.picture(visualize.draw(chain, title="RBM Gibbs chain (mean field): v0 -> h0 -> v1 -> h1 -> v2 -> h2"),
-                   "12_gibbs_chain", "the chain v0 -> h0 -> v1 -> h1 -> v2 -> h2, a cluster per step")
+    lesson.picture(visualize.draw(chain, collapse=1, rankdir="TB", show=("data",), color_by=None,
+                                  title="RBM Gibbs chain (mean field): v0 -> h0 -> v1 -> h1 -> v2 -> h2"),
+                   "12_gibbs_chain", "the chain v0 -> h0 -> v1 -> h1 -> v2 -> h2, a box per step, every step "
+                                     "using the same weight (down through its transpose, Permute)")
     assert chain.shape == (2, 16) and chain.name == "h2"
 
 

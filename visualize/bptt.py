@@ -139,7 +139,7 @@ def _build(graph, mode, state, cell, detail, show, color_by, rankdir, title, leg
         if n.kind == "op":
             scene.node(n.id, "op", n.op, look.op_label(n, graph.inputs_of(n.id)), cluster, **look.op_attrs())
         elif n.kind == "const":
-            scene.node(n.id, "const", "", look.const_label(n), cluster, shape="plaintext")
+            scene.node(n.id, "const", "", look.const_label(n), cluster, **look.const_attrs())
         else:
             attrs = look.value_attrs(n, n.grad, color_by, n.id in roots)
             if s is not None and n.name in (state, cell):        # the state lanes stay straight

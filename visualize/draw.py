@@ -125,7 +125,7 @@ def draw_graph(graph, direction="forward", show=("data", "grad"), color_by="grad
         if n.kind == "op":
             scene.node(n.id, "op", n.op, look.op_label(n, graph.inputs_of(n.id)), cluster, **look.op_attrs())
         elif n.kind == "const":
-            scene.node(n.id, "const", "", look.const_label(n), cluster, shape="plaintext")
+            scene.node(n.id, "const", "", look.const_label(n), cluster, **look.const_attrs())
         else:
             grad = grad_of(n)
             scene.node(n.id, "value", n.name or "", look.value_label(n, show, grad), cluster,

@@ -106,6 +106,12 @@ def op_title(node, inputs=()) -> str:
         if pad and any(any(side) for side in pad):
             text += " " + _padding(((pad[0][0], pad[0][0]), (pad[1][0], pad[1][0])))
         return text
+    if op in ("Unfold", "Fold") and "kernel_size" in p:                  # im2col / col2im: as short as Conv2d's
+        parts = [op] + ([f"→{_size(p['output_size'])}"] if op == "Fold" and "output_size" in p else [])
+        parts += [_size(p["kernel_size"]), _stride(p.get("stride", 1)), _padding(p.get("padding", 0))]
+        if _pair(p.get("dilation", 1)) != (1, 1):
+            parts.append("d" + str(_pair(p["dilation"])[0]))
+        return " ".join(parts)
     if op == "AdaptiveAvgPool2d" and "output_size" in p:
         return f"{op} →{_size(p['output_size'])}"
     if op == "Affine" and weight is not None and len(weight.shape) == 2:

@@ -87,6 +87,12 @@ def const_label(n) -> str:
     return _small(escape(summarize(n.data)))
 
 
+def const_attrs():
+    """A constant is bare text; no invisible box around it (a plaintext node's default size), so its arrow starts
+    at the number instead of in empty space beside it."""
+    return {"shape": "plaintext", "width": "0", "height": "0", "margin": "0.04"}
+
+
 def box_label(graph, key, members, member_set, show_grads=True, state=None):
     """A collapsed box: its scope, the ops inside, the parameters it absorbed, and what leaves it, each with
     ‖grad‖.  Returns (label, ‖grad‖ of its largest output or None)."""
@@ -102,7 +108,7 @@ def box_label(graph, key, members, member_set, show_grads=True, state=None):
         rows.append(escape(" · ".join(f"{o}" + (f" ×{c}" if c > 1 else "") for o, c in ops.items())))
     else:
         top = ", ".join(f"{o.split(' ')[0]}×{c}" for o, c in ops.most_common(4))
-        rows.append(escape(f"{sum(ops.values())} ops: {top}, …"))
+        rows.append(escape(f"{sum(ops.values())} ops: {top}" + (", …" if len(ops) > 4 else "")))
     sizes = []
     params = [graph.node(i) for i in members if graph.node(i).is_parameter]
     for p in params[:4]:
