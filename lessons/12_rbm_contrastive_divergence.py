@@ -162,7 +162,7 @@ def run(lesson: Lesson):
     lesson.section("5. The Gibbs chain as a graph")
     lesson.say("""
         v0 -> h0 -> v1 -> h1 -> v2 -> h2: each arrow is one sigmoid of a product with W (down with W^T). Drawn with
-        probabilities in place of samples, the chain is an ordinary computational graph, one cluster per step.
+        probabilities in place of samples, the chain is an ordinary computational graph, one box per step.
     """)
     chain = model.chain_graph(data[:2], k=2)
     lesson.picture(visualize.draw(chain, collapse=1, rankdir="TB", show=("data",), color_by=None,

@@ -169,7 +169,8 @@ class Lesson:
             return None
         from visualize import charts
 
-        path = charts.save(svg, os.path.join(self.out, f"{name}.svg"))
+        path = charts.save(svg, os.path.join(self.out, f"{name}.svg"))     # SVG whatever --format says
+        self.pictures.append(path)
         self.console.print(f"chart: {path}" + (f" - {caption}" if caption else ""))
         return path
 
