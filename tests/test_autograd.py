@@ -55,6 +55,56 @@ def test_retain_graph_allows_a_second_backward():
     np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
 
 
+@pytest.mark.parametrize("mode", ["scalar", "tensor"])
+def test_a_backward_that_raises_midway_leaves_the_graph_usable(mode):
+    # backward keeps its consumer counts on the nodes: an exception must not leave them half-counted
+    x = tg.Scalar(2.0) if mode == "scalar" else tg.Tensor([2.0], requires_grad=True, dtype=np.float64)
+    h = x * x
+    loss = h * 3.0 + h
+    if mode == "tensor":
+        loss = loss.sum()
+
+    def boom(grad):
+        raise ValueError("a student's hook failed")
+
+    h.register_hook(boom)
+    with pytest.raises(ValueError, match="hook failed"):
+        loss.backward(retain_graph=True)
+    h._hooks = None                                   # the hook fixed
+    if mode == "scalar":
+        x.grad = 0.0
+    else:
+        x.grad = None
+    loss.backward()                                   # d(4 x^2)/dx = 8 x = 16, counted afresh
+    got = x.grad if mode == "scalar" else x.grad.item()
+    assert got == pytest.approx(16.0)
+
+
+def test_the_freed_graph_error_leaves_a_shared_input_usable():
+    w = tg.Scalar(3.0)
+    first = w * w
+    first.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        (first + w).backward()                        # reaches the freed Mul: refused before anything runs
+    w.grad = 0.0
+    (w * 5.0).backward()                              # w's count was reset: its gradient arrives
+    assert w.grad == 5.0
+
+
+def test_scalar_records_its_inputs_and_which_need_gradients():
+    a, b = tg.Scalar(2.0), tg.Scalar(3.0)
+    y = a * b
+    assert y.inputs == (a, b) and y.parents == (a, b)
+    z = 2.0 * a
+    assert z.inputs == (2.0, a) and z.parents == (None, a)
+    r = a.relu()
+    assert r.inputs == (a,) and r.parents == (a,)
+    assert a.inputs == () and a.parents is None and a.is_leaf
+    with tg.no_grad():
+        c = a * b
+    assert c.is_leaf and c.parents is None and not c.requires_grad
+
+
 def test_no_grad_records_nothing_and_enable_grad_turns_it_back_on():
     x = tg.Tensor([1.0], requires_grad=True)
     with tg.no_grad():

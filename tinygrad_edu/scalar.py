@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import STATE, Record, Value
+from .autograd import _NO_PARAMS, STATE, Record, Value, parents_of
 from .operators import Operators
 
 
@@ -21,8 +21,9 @@ class Scalar(Operators, Value, Record):
     node instead of two, which is what keeps a 65,000-node scalar graph cheap for Python's garbage collector.
     """
 
-    __slots__ = ("fn", "inputs", "params", "saved", "parents", "scope", "__dict__")
+    __slots__ = ("fn", "_a", "_b", "params", "saved", "scope", "__dict__")
     __hash__ = Value.__hash__
+    _own_record = True
 
     def __init__(self, data, name=None, requires_grad=True):
         self.data = float(data.data if isinstance(data, Scalar) else data)
@@ -32,14 +33,37 @@ class Scalar(Operators, Value, Record):
         self._hooks = None
         self._retains_grad = True      # every node keeps its gradient, as in micrograd
         self._pending = None
+        self._uses = 0
         self.fn = None
-        self.inputs = ()
+        self._a, self._b = (), _MANY   # no inputs
         self.params = None
         self.saved = ()
-        self.parents = None
         self.scope = ""
 
     # -------------------------------------------------------------------- engine protocol
+    # A record's inputs live in two slots, not in a tuple: one tracked object per node instead of two halves
+    # the garbage collector's work on a big scalar graph.  _b is the second input, or _ONE (a single input in
+    # _a), or _MANY (_a holds the inputs tuple).
+    @property
+    def inputs(self):
+        b = self._b
+        if b is _MANY:
+            return self._a
+        return (self._a,) if b is _ONE else (self._a, b)
+
+    @property
+    def parents(self):
+        """One entry per input: the input if it needs a gradient, else None (None for a leaf)."""
+        if self.fn is None:
+            return None
+        a, b = self._a, self._b
+        if b is _MANY:
+            return parents_of(a)
+        if b is _ONE:
+            return (a,)                  # a one-input op is recorded only when its input needs a gradient
+        return (a if isinstance(a, Value) and a.requires_grad else None,
+                b if isinstance(b, Value) and b.requires_grad else None)
+
     @property
     def _ctx(self):
         return self if self.fn is not None else None
@@ -47,8 +71,23 @@ class Scalar(Operators, Value, Record):
     def _record(self, fn, inputs, params):
         s = object.__new__(Scalar)       # the output, handed to forward as its ctx
         s.fn = fn
-        s.inputs = inputs
+        if len(inputs) == 1:
+            s._a, s._b = inputs[0], _ONE
+        elif len(inputs) == 2:
+            s._a, s._b = inputs
+        else:
+            s._a, s._b = inputs, _MANY
         s.params = params
+        s.saved = ()
+        s.scope = STATE.scope
+        return s
+
+    def _record_pair(self, fn, a, b):
+        s = object.__new__(Scalar)
+        s.fn = fn
+        s._a = a
+        s._b = b
+        s.params = _NO_PARAMS
         s.saved = ()
         s.scope = STATE.scope
         return s
@@ -60,12 +99,12 @@ class Scalar(Operators, Value, Record):
         ctx._hooks = None
         ctx._retains_grad = True
         ctx._pending = None
-        ctx.parents = parents
-        if parents is not None:
+        ctx._uses = 0
+        if parents is not None:          # the parents follow from the inputs (see .parents)
             ctx.requires_grad = True
         else:                            # nothing to differentiate: a constant, not an op record
             ctx.requires_grad = False
-            ctx.fn, ctx.inputs, ctx.saved = None, (), ()
+            ctx.fn, ctx._a, ctx._b, ctx.saved = None, (), _MANY, ()
         return ctx
 
     def _store_grad(self, grad):
@@ -133,6 +172,10 @@ class Scalar(Operators, Value, Record):
     def grads(array):
         """Float array of the .grad of an array of Scalars."""
         return np.vectorize(lambda s: s.grad if isinstance(s, Scalar) else 0.0, otypes=[np.float64])(array)
+
+
+_ONE = object()      # Scalar._b of a one-input record
+_MANY = object()     # Scalar._b when Scalar._a holds the inputs tuple
 
 
 def _value(x):

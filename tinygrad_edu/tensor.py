@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import STATE, Context, Value
+from .autograd import _NO_PARAMS, ALL_INPUTS, STATE, Context, Value
 from .operators import Operators
 from .ops import activation as A
 from .ops import elementwise as E
@@ -54,6 +54,7 @@ class Tensor(Operators, Value):
         self._hooks = None
         self._retains_grad = False
         self._pending = None
+        self._uses = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -69,18 +70,22 @@ class Tensor(Operators, Value):
         t._hooks = None
         t._retains_grad = False
         t._pending = None
+        t._uses = 0
         t.requires_grad = ctx is not None
         return t
 
     def _record(self, fn, inputs, params):
         return Context(fn, inputs, params)
 
+    def _record_pair(self, fn, a, b):
+        return Context(fn, (a, b), _NO_PARAMS)
+
     def _finish(self, ctx, payload, parents):
         if type(payload) is not np.ndarray:
             payload = np.asarray(payload)
         if parents is None:
             return Tensor._make(payload, None)
-        ctx.parents = parents
+        ctx.parents = ctx.inputs if parents is ALL_INPUTS else parents
         return Tensor._make(payload, ctx)
 
     def _store_grad(self, grad):
