@@ -5,6 +5,8 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import graph
+from tinygrad_edu.gradcheck import gradcheck
+from tinygrad_edu.nn import functional as F
 
 
 def test_deep_scalar_chain_has_no_recursion_limit():
@@ -247,3 +249,31 @@ def test_gradcheck_warns_on_float32_and_checks_a_float64_copy():
     with pytest.warns(UserWarning, match="float32"):
         report = tg.gradcheck.gradcheck(lambda t: t.tanh(), (x,))
     assert report.passed and x.dtype == np.float32 and x.grad is None
+
+
+def test_a_weight_used_by_many_linears_and_other_ops_gets_the_summed_gradient(rng):
+    # Affine's dW comes back as a product the engine multiplies once over all uses (an RNN's W_hh); mixed with
+    # ordinary array gradients (W * W below, a slice of W) the sum must be the same as adding them one by one
+    x1, x2 = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    w_value = rng.standard_normal((2, 3))
+    W = tg.Tensor(w_value, requires_grad=True, dtype=np.float64)
+    loss = (F.linear(tg.Tensor(x1, dtype=np.float64), W).sum() + (W * W).sum()
+            + F.linear(tg.Tensor(x2, dtype=np.float64), W).sum() + W[0, 1] * 3.0)
+    loss.backward()
+    expected = np.ones((4, 2)).T @ x1 + 2 * w_value + np.ones((5, 2)).T @ x2
+    expected[0, 1] += 3.0
+    np.testing.assert_allclose(W.grad.numpy(), expected, rtol=1e-12)
+    assert gradcheck(lambda w: (F.linear(tg.Tensor(x1, dtype=np.float64), w) ** 2).sum()
+                        + F.linear(tg.Tensor(x2, dtype=np.float64), w).tanh().sum(),
+                        (tg.Tensor(w_value, requires_grad=True, dtype=np.float64),))
+
+
+def test_graph_vjp_of_affine_gives_a_full_array(rng):
+    x = tg.Tensor(rng.standard_normal((4, 3)), requires_grad=True, dtype=np.float64)
+    W = tg.Tensor(rng.standard_normal((2, 3)), requires_grad=True, dtype=np.float64)
+    y = F.linear(x, W)
+    g = graph.trace(y)
+    op = next(n for n in g.nodes if n.kind == "op" and n.op == "Affine")
+    dx, dw = g.vjp(op.id, np.ones((4, 2)))[:2]
+    assert isinstance(dw, np.ndarray) and dw.shape == (2, 3)
+    np.testing.assert_allclose(dw, np.ones((4, 2)).T @ x.numpy())

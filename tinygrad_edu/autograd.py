@@ -368,6 +368,46 @@ class SliceGrad:
         return out
 
 
+class ProductGrad:
+    """A weight gradient left as the product a^T b (a (N, out), b (N, in)), what Affine's backward returns for W.
+    The engine collects the products of every use of the weight (an RNN's W_hh, once per time step) and multiplies
+    once, over all of them, when the weight's gradient is complete: one large matrix product instead of T small
+    ones and T-1 additions.  Only the engine sees it: hooks, .grad and every op receive full arrays."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+
+class _Products:
+    """The ProductGrads gathered for one node so far (engine-internal)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, first):
+        self.parts = [first]
+
+    def dense(self, target):
+        """sum_k a_k^T b_k as one product of the stacked factors, in the dtype of `target` (the node's data)."""
+        parts = self.parts
+        if len(parts) == 1:
+            out = parts[0].a.T @ parts[0].b
+        else:
+            out = np.concatenate([p.a for p in parts]).T @ np.concatenate([p.b for p in parts])
+        return out if out.dtype == target.dtype else out.astype(target.dtype)
+
+
+def dense_gradient(g, target):
+    """An op's input gradient as a full array for an input holding `target` (SliceGrad and ProductGrad are the
+    engine's shortcuts; anyone else reading a backward's result sees arrays)."""
+    if type(g) is SliceGrad:
+        return g.dense(target.shape, target.dtype)
+    if type(g) is ProductGrad:
+        return _Products(g).dense(target)
+    return g
+
+
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`: the adjoint of numpy broadcasting, undone here and nowhere else."""
     if grad.shape == shape:
@@ -458,6 +498,42 @@ def backward(root, gradient=None, retain_graph=False):
             gc.enable()
 
 
+def _accumulate(node, g, owned):
+    """Add an input gradient (an array, a SliceGrad or a ProductGrad) into node._pending.  Buffers whose ids are
+    in `owned` were allocated by this pass and seen by nothing else, so they are added to in place."""
+    pending = node._pending
+    target = node.data
+    if type(g) is ProductGrad:
+        if pending is None:
+            node._pending = _Products(g)
+            return
+        if type(pending) is _Products:
+            pending.parts.append(g)
+            return
+        g = _Products(g).dense(target)
+    if type(pending) is _Products:           # an array or a slice joins gathered products
+        pending = pending.dense(target)
+        owned.add(id(pending))
+    if type(g) is SliceGrad:
+        if pending is None or id(pending) not in owned:
+            pending = np.zeros(target.shape, target.dtype) if pending is None else np.array(pending, dtype=target.dtype)
+            owned.add(id(pending))
+        pending[g.index] += g.values
+    else:
+        if type(target) is np.ndarray and (type(g) is not np.ndarray or g.shape != target.shape
+                                           or g.dtype != target.dtype):
+            g = _fit(g, target)
+        if pending is None:
+            pending = g
+        elif id(pending) in owned:
+            pending += g
+        else:
+            pending = pending + g
+            if type(pending) is np.ndarray:
+                owned.add(id(pending))       # a fresh sum: later contributions can go in place
+    node._pending = pending
+
+
 def _run_backward(root, seed, retain_graph):
     keep_all = STATE.watching > 0
     anomaly = STATE.anomaly > 0
@@ -468,6 +544,8 @@ def _run_backward(root, seed, retain_graph):
         node = ready.pop()
         grad = node._pending
         node._pending = None
+        if type(grad) is _Products:          # every use has added its product: multiply once
+            grad = grad.dense(node.data)
         if owned:
             owned.discard(id(grad))
         if grad is not None and node._hooks:
@@ -495,36 +573,20 @@ def _run_backward(root, seed, retain_graph):
             if anomaly:
                 for g in grads:
                     if g is not None:
-                        _check_finite(g.values if type(g) is SliceGrad else g,
+                        _check_finite(g.values if type(g) is SliceGrad else g.a if type(g) is ProductGrad else g,
                                       f"backward of {ctx.where()} produced {{what}} in an input gradient")
         for parent, g in zip(parents, grads):
             if parent is None:
                 continue
             if g is not None:
-                pending = parent._pending
                 if type(g) is float:                 # scalar mode: floats add up, nothing to fit
+                    pending = parent._pending
                     parent._pending = g if pending is None else pending + g
-                elif type(g) is SliceGrad:
-                    if pending is None or id(pending) not in owned:
-                        target = parent.data
-                        pending = np.zeros(target.shape, target.dtype) if pending is None else \
-                            np.array(pending, dtype=target.dtype)
-                        owned.add(id(pending))
-                    pending[g.index] += g.values
-                    parent._pending = pending
+                elif parent._pending is None and type(g) is np.ndarray and g.shape == parent.data.shape \
+                        and g.dtype == parent.data.dtype:
+                    parent._pending = g              # the first contribution, already of the right shape
                 else:
-                    target = parent.data
-                    if type(target) is np.ndarray and (type(g) is not np.ndarray or g.shape != target.shape
-                                                       or g.dtype != target.dtype):
-                        g = _fit(g, target)
-                    if pending is None:
-                        parent._pending = g
-                    elif id(pending) in owned:
-                        pending += g
-                    else:
-                        pending = parent._pending = pending + g
-                        if type(pending) is np.ndarray:
-                            owned.add(id(pending))    # a fresh sum: later contributions can go in place
+                    _accumulate(parent, g, owned)
             left = parent._uses - 1
             parent._uses = left
             if not left:

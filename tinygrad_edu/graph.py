@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .autograd import _FREED, Value, unbroadcast
+from .autograd import _FREED, Value, dense_gradient, unbroadcast
 
 __all__ = ["trace", "Graph", "Node", "Edge"]
 
@@ -126,7 +126,7 @@ class Graph:
             if g is None or not (isinstance(x, Value) and x.requires_grad):
                 out.append(None)
             elif isinstance(x.data, np.ndarray):
-                g = np.asarray(g)
+                g = np.asarray(dense_gradient(g, x.data))
                 out.append(_readonly(unbroadcast(g, x.data.shape) if g.shape != x.data.shape else g.copy()))
             else:
                 out.append(float(g))

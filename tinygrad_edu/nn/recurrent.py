@@ -171,8 +171,10 @@ class RNNBase(Module):
         dirs = self.num_directions
         tracked = {} if self.track_state_grads else None
         finals_h, finals_c = [], []
-        # layers hand each other lists of per-step tensors (N, D), not a stacked tensor (module docstring)
-        steps = [x[t] for t in range(x.shape[0])] if time_axis == 0 else [x[:, t] for t in range(x.shape[1])]
+        # layers hand each other lists of per-step tensors (N, D), not a stacked tensor (module docstring); the first
+        # layer's hoisted input projection reads the input whole: (T, N, D), no slicing and stacking it again
+        seq = x if time_axis == 0 else x.transpose(0, 1)
+        steps = None if self.hoist_input_projection else [seq[t] for t in range(seq.shape[0])]
         for k in range(self.num_layers):
             with scope(f"l{k}"):
                 outputs = []
@@ -181,11 +183,13 @@ class RNNBase(Module):
                     with scope("reverse") if d else contextlib.nullcontext():
                         track = tracked.setdefault(f"l{k}" + ("_reverse" if d else ""), {}) if tracked is not None \
                             else None
-                        hs, h, c = self._direction(steps, weights[i], h0[i], c0[i] if c0 else None, bool(d), track)
+                        hs, h, c = self._direction(steps, seq, weights[i], h0[i], c0[i] if c0 else None, bool(d),
+                                                   track)
                     outputs.append(hs)
                     finals_h.append(h)
                     finals_c.append(c)
                 steps = outputs[0] if dirs == 1 else [cat([f, b], dim=1) for f, b in zip(*outputs)]
+                seq = None
                 if self.dropout and self.training and k < self.num_layers - 1:
                     steps = [F.dropout(s, self.dropout, True) for s in steps]
         self._tracked = tracked or {}
@@ -197,15 +201,17 @@ class RNNBase(Module):
             c_n = c_n[:, 0] if c_n is not None else None
         return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
 
-    def _direction(self, xs, weights, h, c, reverse, track):
-        """One layer in one direction over the T inputs xs (N, D) -> ([h_t for t = 0..T-1], h_final, c_final)."""
+    def _direction(self, xs, seq, weights, h, c, reverse, track):
+        """One layer in one direction over the T inputs xs (N, D) -> ([h_t for t = 0..T-1], h_final, c_final).
+        seq: the same inputs stacked (T, N, D) when at hand (the first layer), else None."""
         w_ih, w_hh, b_ih, b_hh = weights
         if self.mode != "GRU" and b_ih is not None:   # RNN/LSTM add b_hh outside the nonlinearity: fold it in once
             b_ih, b_hh = b_ih + b_hh, None
-        T = len(xs)
+        T = len(xs) if xs is not None else seq.shape[0]
         if self.hoist_input_projection:               # ONE matmul for the input projection of every time step
-            n = xs[0].shape[0]
-            xw = F.linear(stack(xs).reshape(T * n, -1), w_ih, b_ih).reshape(T, n, -1)    # 2-D: one GEMM
+            seq = seq if seq is not None else stack(xs)
+            n = seq.shape[1]
+            xw = F.linear(seq.reshape(T * n, -1), w_ih, b_ih).reshape(T, n, -1)    # 2-D: one GEMM
             xws = [xw[t] for t in range(T)]
         hs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):

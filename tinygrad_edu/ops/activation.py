@@ -24,7 +24,10 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved
-        return (grad_out * y * (1.0 - y),)
+        dx = 1.0 - y                  # a fresh array (a float in scalar mode): the rest happens in place
+        dx *= y
+        dx *= grad_out
+        return (dx,)
 
 
 class Tanh(Function):
@@ -41,7 +44,12 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved
-        return (grad_out * (1.0 - y * y),)
+        if type(y) is not np.ndarray:
+            return (grad_out * (1.0 - y * y),)
+        dx = y * y
+        np.subtract(1.0, dx, out=dx)  # in place on the fresh array: one allocation, not three
+        dx *= grad_out
+        return (dx,)
 
 
 class ReLU(Function):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, ProductGrad
 
 
 class MatMul(Function):
@@ -51,7 +51,12 @@ class Affine(Function):
         ctx.has_bias = bias is not None
         y = x @ weight.T if x.ndim <= 2 else \
             (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))   # one 2-D product
-        return y + bias if bias is not None else y
+        if bias is not None:
+            if y.dtype == np.result_type(y, bias):
+                y += bias                 # in place on the fresh product
+            else:
+                y = y + bias
+        return y
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -59,6 +64,7 @@ class Affine(Function):
         needs = ctx.needs_input_grad or (True, True, True)
         g2 = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out)
         dx = (g2 @ weight).reshape(x.shape) if needs[0] else None       # a network's input needs none: skip it
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        # dW = g2^T X, left as a product: the engine multiplies once over every use of W (an RNN's W_hh per step)
+        dw = ProductGrad(g2, x.reshape(-1, x.shape[-1])) if needs[1] else None
         db = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
         return dx, dw, db
