@@ -24,7 +24,16 @@ import lessons
 import tinygrad_edu as tg
 from lessons.runner import Lesson
 
-WORKED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "WORKED_EXAMPLES.md"
+SHARED_WORKED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "WORKED_EXAMPLES.md"
+# a copy travels with the repository, so a clone anywhere checks the coverage too; beside ../shared the two must agree
+WORKED_EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "WORKED_EXAMPLES.md"
+
+
+def test_the_copy_of_worked_examples_matches_the_shared_file():
+    if not SHARED_WORKED_EXAMPLES.exists():
+        pytest.skip(f"{SHARED_WORKED_EXAMPLES} is not here (it lives beside the repository)")
+    assert WORKED_EXAMPLES.read_text(encoding="utf-8") == SHARED_WORKED_EXAMPLES.read_text(encoding="utf-8"), \
+        "tests/data/WORKED_EXAMPLES.md is out of date: copy ../shared/WORKED_EXAMPLES.md over it"
 
 
 # ------------------------------------------------------------------------------------------ what must appear
@@ -437,8 +446,6 @@ def test_the_lesson_names_the_erratum(erratum, output):
 # ------------------------------------------------------------------------------------------ coverage of the file
 def worked_examples():
     """{heading: [bullet text, ...]} of WORKED_EXAMPLES.md, each bullet with its continuation lines, flattened."""
-    if not WORKED_EXAMPLES.exists():
-        pytest.skip(f"{WORKED_EXAMPLES} is not here (it lives beside the repository)")
     sections: dict[str, list[str]] = {}
     heading = None
     for line in WORKED_EXAMPLES.read_text(encoding="utf-8").splitlines():
