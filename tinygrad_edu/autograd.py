@@ -434,39 +434,35 @@ def _fit(grad, target):
     return grad
 
 
-def _count_uses(root):
+def _count_uses(root, seen):
     """Set `node._uses` to how many recorded ops use it, over everything `root` depends on that needs a
-    gradient; returns those nodes.  (A slot, not a dict: a 65,000-node scalar graph is counted twice as fast.)
+    gradient, appending those nodes to `seen`.  (A slot, not a dict: a 65,000-node graph is counted twice as fast.)
 
     Also refuses, before anything is accumulated, a graph whose saved values a backward pass freed.
     """
-    seen = [root]
+    seen.append(root)
     stack = [root]
-    try:
-        while stack:
-            node = stack.pop()
-            ctx = (node if node.fn is not None else None) if node._own_record else node._ctx
-            if ctx is None:
-                continue
-            if ctx.saved is _FREED:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time: the values saved by "
-                    f"{ctx.where()} were freed by the first backward(). Call .backward(retain_graph=True) the "
-                    "first time to keep them, or run the forward pass again.")
-            for parent in ctx.parents:
-                if parent is not None:
-                    uses = parent._uses
-                    parent._uses = uses + 1
-                    if not uses:               # first time seen
-                        stack.append(parent)
-                        seen.append(parent)
-    except BaseException:
-        _reset_uses(seen)
-        raise
-    return seen
+    while stack:
+        node = stack.pop()
+        ctx = (node if node.fn is not None else None) if node._own_record else node._ctx
+        if ctx is None:
+            continue
+        if ctx.saved is _FREED:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time: the values saved by "
+                f"{ctx.where()} were freed by the first backward(). Call .backward(retain_graph=True) the "
+                "first time to keep them, or run the forward pass again.")
+        for parent in ctx.parents:
+            if parent is not None:
+                uses = parent._uses
+                parent._uses = uses + 1
+                if not uses:                   # first time seen
+                    stack.append(parent)
+                    seen.append(parent)
 
 
 def _reset_uses(nodes):
+    """Back to the state between backward passes: no uses counted, nothing pending."""
     for node in nodes:
         node._uses = 0
         node._pending = None
@@ -484,15 +480,15 @@ def backward(root, gradient=None, retain_graph=False):
         raise RuntimeError(f"backward: {root._describe()} does not require grad and has no grad_fn; "
                            "create the inputs with requires_grad=True (Scalars always do)")
     seed = root._seed_gradient(gradient)
+    nodes = []
     collecting = gc.isenabled()
     gc.disable()
     try:
-        nodes = _count_uses(root)
-        try:
-            _run_backward(root, seed, retain_graph)
-        except BaseException:
-            _reset_uses(nodes)
-            raise
+        _count_uses(root, nodes)
+        _run_backward(root, seed, retain_graph)
+    except BaseException:              # counting or backward failed: leave no half-counted node behind
+        _reset_uses(nodes)
+        raise
     finally:
         if collecting:
             gc.enable()
