@@ -24,6 +24,10 @@ def test_linear_shape_mismatch():
         F.linear(tg.randn(4, 3), tg.randn(5, 2))
     with pytest.raises(ValueError, match=r"linear: bias of shape \(3,\)"):
         F.linear(tg.randn(4, 2), tg.randn(5, 2), tg.randn(3))
+    # a per-row offset must have the output's whole shape (4, 5); (1, 5) or (3, 5) is refused, not broadcast
+    for shape in ((1, 5), (3, 5)):
+        with pytest.raises(ValueError, match=r"expected \(5,\) or the output's shape \(4, 5\)"):
+            F.linear(tg.randn(4, 2), tg.randn(5, 2), tg.randn(*shape))
 
 
 @pytest.mark.parametrize("op,name", [(lambda a, b: a + b, "add"), (lambda a, b: a * b, "mul"),

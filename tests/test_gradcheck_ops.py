@@ -76,7 +76,9 @@ OP_CASES = {
     L.Affine: [("bias", lambda x, w, b: F.linear(x, w, b), [(4, 3), (2, 3), (2,)]),
                ("nobias", lambda x, w: F.linear(x, w), [(1, 3), (2, 3)]),
                ("3d", lambda x, w, b: F.linear(x, w, b), [(2, 2, 3), (1, 3), (1,)]),
-               ("1d", lambda x, w: F.linear(x, w), [(3,), (2, 3)])],
+               ("1d", lambda x, w: F.linear(x, w), [(3,), (2, 3)]),
+               ("row_offset", lambda x, w, b: F.linear(x, w, b), [(4, 3), (2, 3), (4, 2)]),      # an RNN step's U x_t
+               ("row_offset_3d", lambda x, w, b: F.linear(x, w, b), [(2, 4, 3), (2, 3), (2, 4, 2)])],
     C.Conv2d: [("s2_p1_g2", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
                 [(2, 4, 5, 5), (4, 2, 3, 3), (4,)]),
                ("same_dil2", lambda x, w: F.conv2d(x, w, padding="same", dilation=2), [(1, 2, 5, 4), (3, 2, 2, 3)])],

@@ -339,6 +339,8 @@ FUNCTIONAL = [
     P("linear_3d", lambda L, x, w, b: L.F.linear(x, w, b), rn(2, 4, 3), rn(5, 3), rn(5)),
     P("linear_3d_nobias", lambda L, x, w: L.F.linear(x, w, None), rn(2, 4, 3), rn(5, 3)),
     P("linear_4d", lambda L, x, w, b: L.F.linear(x, w, b), rn(2, 1, 4, 3), rn(5, 3), rn(5)),
+    P("linear_row_offset", lambda L, x, w, b: L.F.linear(x, w, b), rn(4, 3), rn(5, 3), rn(4, 5)),   # per-row bias
+    P("linear_3d_row_offset", lambda L, x, w, b: L.F.linear(x, w, b), rn(2, 4, 3), rn(5, 3), rn(2, 4, 5)),
     P("F_relu", lambda L, x: L.F.relu(x), BOUNDS),
     P("F_sigmoid", lambda L, x: L.F.sigmoid(x), rn(3, 4) * 3),
     P("F_tanh", lambda L, x: L.F.tanh(x), rn(3, 4) * 3),

@@ -85,7 +85,8 @@ def test_tensor_mode_uses_each_ops_own_backward():
     stepper = visualize.Stepper(loss)                             # before backward: the saved values are there
     assert [s.op for s in stepper] == ["Sum", "Sigmoid", "Affine 2→3"]
     affine = stepper[2]
-    assert [t.formula for t in affine.terms] == ["∂L/∂W = gᵀ · X", "∂L/∂b = g summed over the batch"]
+    assert [t.formula for t in affine.terms] == ["∂L/∂W = gᵀ · X",
+                                                 "∂L/∂b = g summed over the batch (g itself if b has y's shape)"]
     loss.backward()
     assert np.allclose(affine.terms[0].after, W.grad.numpy()) and np.allclose(affine.terms[1].after, b.grad.numpy())
     with pytest.raises(RuntimeError, match="retain_graph=True"):

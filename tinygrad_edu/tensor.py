@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import _NO_PARAMS, ALL_INPUTS, STATE, Context, Value
+from .autograd import _NO_PARAMS, ALL_INPUTS, STATE, Context, Value, _apply_one
 from .operators import Operators
 from .ops import activation as A
 from .ops import elementwise as E
@@ -395,7 +395,7 @@ class Tensor(Operators, Value):
     def __getitem__(self, index):
         index = _as_index(index)
         try:
-            return M.GetItem.apply(self, index=index)
+            return _apply_one(M.GetItem, (self,), {"index": index})
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {self.data.shape})") from None
 
@@ -413,10 +413,13 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 def _as_index(index):
     """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
+    if type(index) in _BASIC:
+        return index
     if isinstance(index, tuple):
-        if all(type(i) in _BASIC for i in index):     # the common case: slices and ints, nothing to convert
-            return index
-        return tuple(_as_index(i) for i in index)
+        for i in index:
+            if type(i) not in _BASIC:
+                return tuple(_as_index(i) for i in index)
+        return index                                  # the common case: slices and ints, nothing to convert
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):

@@ -33,7 +33,7 @@ _SCALAR = {
 
 # op -> per input: the backward formula in tensor mode, g = the upstream gradient ∂L/∂y
 _TENSOR = {
-    "Affine": ["g · {1}", "gᵀ · {0}", "g summed over the batch"],
+    "Affine": ["g · {1}", "gᵀ · {0}", "g summed over the batch (g itself if b has y's shape)"],
     "MatMul": ["g · {1}ᵀ", "{0}ᵀ · g"],
     "Add": ["g (summed over broadcast axes)", "g (summed over broadcast axes)"],
     "Sub": ["g", "−g (summed over broadcast axes)"],

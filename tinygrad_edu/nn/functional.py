@@ -38,7 +38,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _shape(x):
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    return x.data.shape if isinstance(x, Tensor) else tuple(np.shape(x))
 
 
 def _dim(x, dim, op):
@@ -56,15 +56,19 @@ def _check_reduction(op, reduction):
 
 # --------------------------------------------------------------------------------------------- layers
 def linear(input, weight, bias=None):
-    """y = x W^T + b, recorded as one Affine node.  Shapes: x (*, in), W (out, in), b (out,) -> (*, out)."""
+    """y = x W^T + b, recorded as one Affine node.  Shapes: x (*, in), W (out, in), b (out,) -> (*, out).
+
+    b may also be a per-row offset of the output's shape (*, out), as torch's F.linear allows: an RNN step's
+    W h_{t-1} + (U x_t + b) is one node that way."""
     xs, ws = _shape(input), _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {ws}")
     if len(xs) == 0 or xs[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {xs} has {xs[-1] if xs else 0} features but weight {ws} expects "
                          f"{ws[1]} (in_features = weight.shape[1] must equal input.shape[-1])")
-    if bias is not None and _shape(bias) != (ws[0],):
-        raise ValueError(f"linear: bias of shape {_shape(bias)} does not match weight {ws}: expected ({ws[0]},)")
+    if bias is not None and _shape(bias) != (ws[0],) and _shape(bias) != xs[:-1] + (ws[0],):
+        raise ValueError(f"linear: bias of shape {_shape(bias)} does not match weight {ws}: expected ({ws[0]},) "
+                         f"or the output's shape {xs[:-1] + (ws[0],)} (a per-row offset)")
     return L.Affine.apply(input, weight, bias)
 
 

@@ -48,9 +48,15 @@ def _hidden(x, gates):
 
 
 # ------------------------------------------------------------------------------------------------ the math
+def _offset(xw, bias_hh):
+    """What a step adds to h W_hh^T: xw (+ b_hh), passed to F.linear as a per-row bias, so the product and the
+    sum are one Affine node."""
+    return xw if bias_hh is None else xw + bias_hh
+
+
 def rnn_step(xw, h, weight_hh, bias_hh=None, nonlinearity="tanh"):
     """h_t = act(xw + h W_hh^T + b_hh), xw = x_t W_ih^T + b_ih.  Shapes: xw (N, H), h (N, H) -> (N, H)."""
-    return label(NONLINEARITIES[nonlinearity](xw + F.linear(h, weight_hh, bias_hh)), "h")
+    return label(NONLINEARITIES[nonlinearity](F.linear(h, weight_hh, _offset(xw, bias_hh))), "h")
 
 
 def rnn_cell(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
@@ -70,7 +76,7 @@ def lstm_step(xw, h, c, weight_hh, bias_hh=None):
         h_t = o * tanh(c_t)
     """
     H = _hidden(xw, 4)
-    z = label(xw + F.linear(h, weight_hh, bias_hh), "gates")      # ONE matmul for the four gates
+    z = label(F.linear(h, weight_hh, _offset(xw, bias_hh)), "gates")     # ONE matmul (and node) for the four gates
     s = F.sigmoid(z)                                               # one op for the three sigmoid gates
     i = label(s[..., :H], "i")
     f = label(s[..., H:2 * H], "f")

@@ -41,14 +41,18 @@ class MatMul(Function):
 class Affine(Function):
     """Y = X W^T + b, PyTorch's layout: W (out, in).  Shapes: X (N, in) or (*, in), W (out, in),
     b (out,) or None -> Y (N, out).  The notes write Y = X·W + B with W (in, out): the same layer, W transposed.
+    b may also have Y's own shape: a per-row offset, as an RNN step's input projection U x_t + b in
+    W h_{t-1} + U x_t + b (one node for the step's gates, not a product and an Add).
 
-    Backward: dX = dY W, dW = dY^T X (the notes' X^T·dL/dY, transposed with W), db = dY summed over the batch.
+    Backward: dX = dY W, dW = dY^T X (the notes' X^T·dL/dY, transposed with W), db = dY summed over the batch
+    (dY itself for a per-row offset).
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
+        ctx.row_offset = bias is not None and bias.ndim > 1
         y = x @ weight.T if x.ndim <= 2 else \
             (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))   # one 2-D product
         if bias is not None:
@@ -66,5 +70,8 @@ class Affine(Function):
         dx = (g2 @ weight).reshape(x.shape) if needs[0] else None       # a network's input needs none: skip it
         # dW = g2^T X, left as a product: the engine multiplies once over every use of W (an RNN's W_hh per step)
         dw = ProductGrad(g2, x.reshape(-1, x.shape[-1])) if needs[1] else None
-        db = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
+        if not (ctx.has_bias and needs[2]):
+            db = None
+        else:
+            db = grad_out if ctx.row_offset else g2.sum(axis=0)
         return dx, dw, db

@@ -35,8 +35,12 @@ class Permute(Function):
 
 
 def _has_array_index(index) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+    if type(index) is not tuple:
+        return isinstance(index, (np.ndarray, list))
+    for part in index:                 # a loop, not any(<generator>): this runs once per slice in backward
+        if isinstance(part, (np.ndarray, list)):
+            return True
+    return False
 
 
 class GetItem(Function):
@@ -48,7 +52,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = np.shape(x), index
+        ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
