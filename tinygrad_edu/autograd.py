@@ -363,9 +363,10 @@ class Value:
 
 # ----------------------------------------------------------------------------------------- backward
 class SliceGrad:
-    """A gradient that is zero except at x[index] (what a slice's backward returns).  The engine adds `values` into
-    the input's gradient buffer in place, so slicing a (T, ...) tensor T times costs O(T) in backward, not O(T^2).
-    Only the engine sees it: hooks, .grad and every other op receive full arrays."""
+    """A gradient that is zero except at x[index] (what a slice's backward returns).  The engine gathers the slices
+    of one input and joins them when its gradient is complete (see _Slices), so slicing a (T, ...) tensor T times
+    costs O(T) in backward, not O(T^2).  Only the engine sees it: hooks, .grad and every other op receive full
+    arrays."""
 
     __slots__ = ("index", "values")
 
@@ -407,6 +408,62 @@ class _Products:
         else:
             out = np.concatenate([p.a for p in parts]).T @ np.concatenate([p.b for p in parts])
         return out if out.dtype == target.dtype else out.astype(target.dtype)
+
+
+class _Slices:
+    """The SliceGrads gathered for one node so far (engine-internal).  When the slices tile the node exactly (the
+    T steps x[t] of a sequence, the gate blocks z[..., a:b] of an LSTM step) they are joined by one np.stack or
+    np.concatenate; otherwise they are added into zeros."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, first):
+        self.parts = [first]
+
+    def dense(self, target):
+        out = _join_tiles(self.parts, target.shape)
+        if out is None:
+            out = np.zeros(target.shape, target.dtype)
+            for part in self.parts:
+                out[part.index] += part.values
+        return out if out.dtype == target.dtype else out.astype(target.dtype)
+
+
+def _join_tiles(parts, shape):
+    """The parts' values joined into an array of `shape` if their indices tile it exactly, else None.  Two tilings:
+    integers 0..n-1 along the first axis (x[t]), or blocks (..., a:b) covering the last axis."""
+    first = parts[0].index
+    if type(first) is int:
+        n = shape[0]
+        rows = [None] * n
+        for part in parts:
+            i = part.index
+            if type(i) is not int or not -n <= i < n or rows[i] is not None:
+                return None
+            rows[i] = part.values
+        return None if len(parts) != n else np.stack(rows)
+    if type(first) is tuple and len(first) == 2 and first[0] is Ellipsis and shape:
+        width = shape[-1]
+        blocks = []
+        for part in parts:
+            i = part.index
+            if type(i) is not tuple or len(i) != 2 or i[0] is not Ellipsis or type(i[1]) is not slice:
+                return None
+            start, stop, step = i[1].indices(width)
+            if step != 1 or stop <= start:
+                return None
+            blocks.append((start, stop, part.values))
+        blocks.sort(key=lambda block: block[0])
+        end = 0
+        for start, stop, _ in blocks:
+            if start != end:
+                return None
+            end = stop
+        return np.concatenate([values for _, _, values in blocks], axis=-1) if end == width else None
+    return None
+
+
+_GATHERED = (_Products, _Slices)
 
 
 def dense_gradient(g, target):
@@ -506,32 +563,42 @@ def backward(root, gradient=None, retain_graph=False):
 
 
 def _accumulate(node, g, owned):
-    """Add an input gradient (an array, a SliceGrad or a ProductGrad) into node._pending.  Buffers whose ids are
-    in `owned` were allocated by this pass and seen by nothing else, so they are added to in place."""
+    """Add an input gradient (an array, a SliceGrad or a ProductGrad) into node._pending.  Slices and products are
+    gathered (_Slices, _Products) while nothing else arrives.  Buffers whose ids are in `owned` were allocated by
+    this pass and seen by nothing else, so they are added to in place."""
     pending = node._pending
-    if type(g) is SliceGrad and type(pending) is np.ndarray and id(pending) in owned:
-        pending[g.index] += g.values         # the common case first: another slice into this pass's own buffer
-        return
-    target = node.data
-    if type(g) is ProductGrad:
+    kind = type(g)
+    if kind is SliceGrad:
+        if pending is None:
+            node._pending = _Slices(g)
+            return
+        if type(pending) is _Slices:
+            pending.parts.append(g)
+            return
+        if type(pending) is np.ndarray and id(pending) in owned:
+            pending[g.index] += g.values
+            return
+    elif kind is ProductGrad:
         if pending is None:
             node._pending = _Products(g)
             return
         if type(pending) is _Products:
             pending.parts.append(g)
             return
-        g = _Products(g).dense(target)
-    if type(pending) is _Products:           # an array or a slice joins gathered products
+    target = node.data
+    if type(pending) in _GATHERED:           # gathered parts meet another kind of gradient: become an array
         pending = pending.dense(target)
         owned.add(id(pending))
-    if type(g) is SliceGrad:
-        if pending is None or id(pending) not in owned:
-            pending = np.zeros(target.shape, target.dtype) if pending is None else np.array(pending, dtype=target.dtype)
+    if kind is SliceGrad:
+        if id(pending) not in owned:
+            pending = np.array(pending, dtype=target.dtype)
             owned.add(id(pending))
         pending[g.index] += g.values
     else:
-        if type(target) is np.ndarray and (type(g) is not np.ndarray or g.shape != target.shape
-                                           or g.dtype != target.dtype):
+        if kind is ProductGrad:
+            g = _Products(g).dense(target)
+        elif type(target) is np.ndarray and (kind is not np.ndarray or g.shape != target.shape
+                                             or g.dtype != target.dtype):
             g = _fit(g, target)
         if pending is None:
             pending = g
@@ -554,7 +621,7 @@ def _run_backward(root, seed, retain_graph):
         node = ready.pop()
         grad = node._pending
         node._pending = None
-        if type(grad) is _Products:          # every use has added its product: multiply once
+        if type(grad) in _GATHERED:          # every use has added its slice or product: join or multiply once
             grad = grad.dense(node.data)
         if owned:
             owned.discard(id(grad))

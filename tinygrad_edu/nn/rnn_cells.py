@@ -77,11 +77,10 @@ def lstm_step(xw, h, c, weight_hh, bias_hh=None):
     """
     H = _hidden(xw, 4)
     z = label(F.linear(h, weight_hh, _offset(xw, bias_hh)), "gates")     # ONE matmul (and node) for the four gates
-    s = F.sigmoid(z)                                               # one op for the three sigmoid gates
-    i = label(s[..., :H], "i")
-    f = label(s[..., H:2 * H], "f")
-    g = label(F.tanh(z[..., 2 * H:3 * H]), "g")
-    o = label(s[..., 3 * H:], "o")
+    i = label(F.sigmoid(z[..., :H]), "i")                          # each gate its own node: the forget gate is
+    f = label(F.sigmoid(z[..., H:2 * H]), "f")                     # the Sigmoid named f (and no sigmoid of the
+    g = label(F.tanh(z[..., 2 * H:3 * H]), "g")                    # g block computed for nothing)
+    o = label(F.sigmoid(z[..., 3 * H:]), "o")
     c = label(f * c + i * g, "c")
     return label(o * F.tanh(c), "h"), c
 
