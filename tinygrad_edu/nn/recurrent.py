@@ -8,9 +8,10 @@ Shapes (cs231n letters): T time steps, N batch, D input features, H hidden featu
 The unrolled graph is made of ordinary recorded ops (the cell math of rnn_cells.py), clustered by scopes: layer
 `l{k}`, direction `reverse` (the backward-in-time direction of a bidirectional layer) and time step `t={t}`, so a
 module registered as `lstm` records its step 3 under "lstm/l0/t=3" (and "lstm/l0/reverse/t=3").  Each step does
-ONE matmul h_{t-1} W_hh^T for all its gates (the notes' W h_{t-1}, inside the step's scope); the input
-projections U x_t of all T steps are ONE matmul before the time loop, sliced per step (a slice's backward adds into
-one gradient buffer in place, so this costs O(T) in backward).  `hoist_input_projection = False` computes x_t W_ih^T
+ONE matmul h_{t-1} W_hh^T for all its gates (the notes' W h_{t-1}, inside the step's scope), one Affine node that
+also adds the step's input projection U x_t + b; the input projections of all T steps are ONE matmul before the
+time loop, sliced per step (the engine joins the T slice gradients with one np.stack, so this costs O(T) in
+backward).  `hoist_input_projection = False` computes x_t W_ih^T
 inside each step instead: the same numbers, one more op per step in the picture.  Layers hand each other lists of
 per-step tensors.
 
