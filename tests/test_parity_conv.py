@@ -396,6 +396,7 @@ MAXPOOL2D = [
     MP("k3_s2_overlap", X77, 3, 2),
     MP("k3_s3", X77, 3, 3),
     MP("k2_s2_floor", X77, 2, 2),
+    MP("k2_s3_gaps", X86, 2, 3),                     # windows apart: entries between them get no gradient
     MP("k3_s2_floor", X86, 3, 2),
     MP("k2x3", X77, (2, 3)),
     MP("k3x2_s1x2", X86, (3, 2), (1, 2)),

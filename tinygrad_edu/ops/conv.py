@@ -92,7 +92,10 @@ class Conv2d(Function):
         w_g = _grouped(weight.reshape(f, cg * kh * kw), groups)                         # (G, F/G, C/G*KH*KW)
         out = np.matmul(w_g, _grouped(cols, groups)).reshape(n, f, oh, ow)             # (N, G, F/G, L) -> NCHW
         if bias is not None:
-            out = out + bias.reshape(1, f, 1, 1)
+            if out.dtype == np.result_type(out, bias):
+                out += bias.reshape(1, f, 1, 1)          # in place on the fresh product
+            else:
+                out = out + bias.reshape(1, f, 1, 1)
         ctx.save_for_backward(cols, weight)
         ctx.geometry = (x.shape, (kh, kw), stride, padding, dilation, groups, (oh, ow))
         ctx.has_bias = bias is not None

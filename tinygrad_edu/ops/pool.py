@@ -26,11 +26,32 @@ def _crop(canvas, padding):
     return canvas[:, :, top:canvas.shape[2] - bottom, left:canvas.shape[3] - right]
 
 
+def _winners(xp, kernel, stride, dilation, out_hw):
+    """(best, winner): each window's largest entry and the kernel offset k = i*KW + j it came from, the first
+    maximum in row-major order; a NaN takes over its window (PyTorch's CPU rule `v > max || isnan(v)`, so the last
+    NaN wins).  One whole-array comparison per kernel offset; runs on object arrays of Scalars too."""
+    best, winner = None, None
+    floats = xp.dtype != object
+    for k, where in _offset_slices(kernel, stride, dilation, out_hw):
+        candidate = xp[where]
+        if best is None:
+            best, winner = candidate, np.zeros(candidate.shape, dtype=np.int64)
+        else:
+            better = candidate > best                 # strict: an equal later entry never takes over
+            if floats:
+                better |= candidate != candidate
+            best = np.where(better, candidate, best)
+            winner[better] = k
+    return best, winner
+
+
 class MaxPool2d(Function):
     """out = the largest entry of each window.  Backward: the whole gradient goes to the first maximum of
     its window in row-major order (PyTorch's CPU kernel); overlapping windows may send several to one entry.
 
-    Both passes loop over the KH*KW kernel offsets, each step a whole-array comparison or addition.
+    Both passes loop over the KH*KW kernel offsets, each step a whole-array operation: forward takes the running
+    np.maximum (a NaN propagates, as in PyTorch); backward marks, offset by offset, the entries equal to their
+    window's maximum that no earlier offset has claimed.
     """
 
     @staticmethod
@@ -38,38 +59,59 @@ class MaxPool2d(Function):
         xp = pad2d(x, padding, value=-np.inf)
         if out_hw is None:
             out_hw = windows(xp, kernel, stride, dilation).shape[2:4]
-        best, winner = None, None
-        floats = xp.dtype != object
-        for k, where in _offset_slices(kernel, stride, dilation, out_hw):
-            candidate = xp[where]
-            if best is None:
-                best, winner = candidate, np.zeros(candidate.shape, dtype=np.int64)
-            else:
-                better = candidate > best                 # strict: an equal later entry never takes over
-                if floats:                                # a NaN wins its window, as PyTorch's `v > max || isnan(v)`
-                    better |= candidate != candidate
-                best = np.where(better, candidate, best)
-                winner[better] = k
-        ctx.winner = winner
         ctx.geometry = (xp.shape, kernel, stride, padding, dilation, tuple(out_hw))
-        return best if isinstance(best, np.ndarray) and best.base is None else np.array(best)
+        if xp.dtype == object:                        # scalar mode: the winning Scalars themselves are the output
+            best, ctx.winner = _winners(xp, kernel, stride, dilation, out_hw)
+            return np.array(best)
+        best = None
+        for _, where in _offset_slices(kernel, stride, dilation, out_hw):
+            if best is None:
+                best = np.array(xp[where])           # a fresh array, not a view of the input
+            else:
+                np.maximum(best, xp[where], out=best)
+        ctx.pooled = (xp, best)
+        return best
 
     @staticmethod
     def backward(ctx, grad_out):
         padded_shape, kernel, stride, padding, dilation, out_hw = ctx.geometry
-        canvas = np.zeros(padded_shape, dtype=grad_out.dtype)
-        zero = np.zeros((), dtype=grad_out.dtype)
-        for k, where in _offset_slices(kernel, stride, dilation, out_hw):
-            canvas[where] += np.where(ctx.winner == k, grad_out, zero)
+        xp, best = ctx.pooled
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1     # no entry is read by two windows
+        tiled = disjoint and (dh, dw) == (1, 1) and (sh, sw) == (kh, kw) and \
+            (out_hw[0] * sh, out_hw[1] * sw) == padded_shape[2:]            # ...and every entry by one window
+        canvas = (np.empty if tiled else np.zeros)(padded_shape, dtype=grad_out.dtype)
+        if np.isnan(best).any():                     # NaN windows follow PyTorch's last-NaN rule: the general path
+            winner = _winners(xp, kernel, stride, dilation, out_hw)[1]
+            canvas[...] = 0
+            zero = np.zeros((), dtype=grad_out.dtype)
+            for k, where in _offset_slices(kernel, stride, dilation, out_hw):
+                canvas[where] += np.where(winner == k, grad_out, zero)
+            return (_crop(canvas, padding),)
+        claimed = None
+        for _, where in _offset_slices(kernel, stride, dilation, out_hw):
+            first = xp[where] == best                # a maximum of its window...
+            if claimed is None:
+                claimed = first
+            else:
+                np.greater(first, claimed, out=first)    # ...that no earlier offset has taken (bools: a > b is
+                claimed |= first                         # a and not b)
+            if disjoint:
+                np.multiply(first, grad_out, out=canvas[where])
+            else:
+                canvas[where] += first * grad_out
         return (_crop(canvas, padding),)
 
     @staticmethod
     def indices(ctx, input_hw):
         """PyTorch's return_indices: each winner's flat index into its (H, W) input plane."""
-        padded_shape, (kh, kw), (sh, sw), ((top, _), (left, _)), (dh, dw), _ = ctx.geometry
-        oh, ow = ctx.winner.shape[-2:]
-        row = np.arange(oh)[:, None] * sh + (ctx.winner // kw) * dh - top
-        col = np.arange(ow)[None, :] * sw + (ctx.winner % kw) * dw - left
+        padded_shape, (kh, kw), (sh, sw), ((top, _), (left, _)), (dh, dw), out_hw = ctx.geometry
+        winner = ctx.__dict__.get("winner")
+        if winner is None:
+            winner = _winners(ctx.pooled[0], (kh, kw), (sh, sw), (dh, dw), out_hw)[1]
+        oh, ow = winner.shape[-2:]
+        row = np.arange(oh)[:, None] * sh + (winner // kw) * dh - top
+        col = np.arange(ow)[None, :] * sw + (winner % kw) * dw - left
         return (row * input_hw[1] + col).astype(np.int64)
 
 
