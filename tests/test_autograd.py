@@ -1,5 +1,7 @@
 """The engine: ordering, accumulation, retain_graph, no_grad, hooks, retain_grad, watch, anomalies, scopes."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -318,3 +320,36 @@ def test_slices_joined_with_an_array_gradient(rng):
         loss.backward()
         expected = 2 * x_value + np.concatenate([np.full((3, 2), 2.0), np.full((3, 2), 3.0)], axis=1)
         np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_gathered_slices_never_hold_more_than_the_tensor(rng):
+    # 30 overlapping blocks of 90 % of x: gathered while they might tile x, then added into one buffer, so backward
+    # holds about one x of slice gradients beside the gradient itself, not 30 * 0.9 of them
+    x = tg.Tensor(rng.random((200, 500)), requires_grad=True, dtype=np.float64)
+    loss = sum((x[..., i:i + 450] * float(i + 1)).sum() for i in range(30))
+    tracemalloc.start()
+    try:
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * x.data.nbytes, f"backward peaked at {peak / x.data.nbytes:.1f}x the tensor's size"
+    expected = np.zeros((200, 500))
+    for i in range(30):
+        expected[:, i:i + 450] += i + 1
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+def test_scope_as_a_decorator_and_entered_inside_itself():
+    encoder = tg.scope("enc")
+
+    @encoder
+    def depth(n):
+        return tg.autograd.current_scope() if n == 0 else depth(n - 1)
+
+    assert depth(2) == "enc/enc/enc" and tg.autograd.current_scope() == ""
+    with encoder as outer:
+        with encoder as inner:
+            assert (outer, inner) == ("enc", "enc/enc")
+        assert tg.autograd.current_scope() == "enc"
+    assert tg.autograd.current_scope() == ""

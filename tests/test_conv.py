@@ -218,6 +218,18 @@ def test_max_pool_in_scalar_mode_passes_on_the_winner():
     np.testing.assert_allclose(tg.Scalar.grads(xs), X.grad.numpy())
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero")
+@pytest.mark.parametrize("stride,expected", [
+    (2, [[0.0, np.inf, 0.0, 1 / 3], [0.0, 0.0, 0.0, 0.0]]),          # windows apart: 0 and 3 win
+    (1, [[0.0, np.inf, 1 / 2, 1 / 3], [0.0, 0.0, 0.0, 0.0]]),        # overlapping: 0, 2 and 3 win
+])
+def test_max_pool_gives_an_infinite_gradient_to_the_winner_only(stride, expected):
+    # log of a window's maximum 0 sends +inf back: to that entry, never NaN (0 * inf) to the entries that lost
+    x = tg.Tensor([[[[-1.0, 0.0, 2.0, 3.0], [-3.0, -4.0, 1.0, 1.0]]]], dtype=np.float64, requires_grad=True)
+    F.max_pool2d(x, 2, stride).log().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], np.array(expected))
+
+
 # ------------------------------------------------------------------------------------------- graph records
 def test_conv_and_pool_are_single_named_nodes_with_hyper_parameters():
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))

@@ -56,5 +56,6 @@ def test_keeping_memory_removes_the_page_faults_of_each_step():
     assert kept["faults"] < default["faults"] / 10, (default, kept)
 
 
-def test_opting_out_leaves_malloc_alone():
-    assert probe("0")["kept"] is False
+@pytest.mark.parametrize("value", ["0", "off"])
+def test_opting_out_leaves_malloc_alone(value):
+    assert probe(value)["kept"] is False

@@ -502,3 +502,18 @@ def test_state_grad_norms_needs_tracking():
     gru.track_state_grads = True
     with pytest.raises(ValueError, match="state must be 'h'"):
         gru.state_grad_norms("c")
+
+
+def test_cell_functions_broadcast_one_state_over_a_batch():
+    # rnn_cell / lstm_cell with a single h (1, H) for a batch of inputs (3, D): as if h were repeated per row
+    tg.manual_seed(3)
+    x, h, c = tg.randn(3, 4), tg.randn(1, 2), tg.randn(1, 2)
+    w_ih, w_hh, b = tg.randn(2, 4), tg.randn(2, 2), tg.randn(2)
+    repeated = tg.Tensor(np.repeat(h.numpy(), 3, axis=0))
+    np.testing.assert_allclose(rnn_cell(x, h, w_ih, w_hh, b, b).numpy(),
+                               rnn_cell(x, repeated, w_ih, w_hh, b, b).numpy(), rtol=1e-6)
+    W_ih, W_hh, B = tg.randn(8, 4), tg.randn(8, 2), tg.randn(8)
+    got = lstm_cell(x, (h, c), W_ih, W_hh, B, B)
+    want = lstm_cell(x, (repeated, tg.Tensor(np.repeat(c.numpy(), 3, axis=0))), W_ih, W_hh, B, B)
+    for a, b_ in zip(got, want):
+        np.testing.assert_allclose(a.numpy(), b_.numpy(), rtol=1e-6)

@@ -61,29 +61,32 @@ def is_grad_enabled() -> bool:
     return STATE.grad_enabled
 
 
-class scope:
+class scope(contextlib.ContextDecorator):
     """Name a region of the graph; nested scopes join with '/' (e.g. 'encoder/t=3').
 
         with tg.scope("encoder") as path: ...     # ops recorded inside carry the scope path (here 'encoder')
+        @tg.scope("encoder")                      # or every call of a function
+        def encode(x): ...
 
     A small class, not a generator: a training step enters one per module call and per RNN time step, and this
-    costs a quarter of a @contextmanager's time."""
-
-    __slots__ = ("name", "previous")
+    costs half of a @contextmanager's time.  One instance may be entered again inside itself (a recursive
+    decorated function): each entry remembers the path it replaced."""
 
     def __init__(self, name: str):
         name = str(name)
         if not name or "/" in name:
             raise ValueError(f"scope: name must be a non-empty string without '/', got {name!r}")
         self.name = name
+        self.outer = []
 
     def __enter__(self) -> str:
-        previous = self.previous = STATE.scope
+        previous = STATE.scope
+        self.outer.append(previous)
         STATE.scope = f"{previous}/{self.name}" if previous else self.name
         return STATE.scope
 
     def __exit__(self, *exc_info):
-        STATE.scope = self.previous
+        STATE.scope = self.outer.pop()
 
 
 def current_scope() -> str:
@@ -413,12 +416,28 @@ class _Products:
 class _Slices:
     """The SliceGrads gathered for one node so far (engine-internal).  When the slices tile the node exactly (the
     T steps x[t] of a sequence, the gate blocks z[..., a:b] of an LSTM step) they are joined by one np.stack or
-    np.concatenate; otherwise they are added into zeros."""
+    np.concatenate; otherwise they are added into zeros.  Only slices that could tile are gathered, and only up to
+    the node's own size (more must overlap): past that they go into a buffer at once, so memory stays bounded."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "size")
 
     def __init__(self, first):
         self.parts = [first]
+        self.size = first.values.size
+
+    @staticmethod
+    def could_tile(index):
+        """x[t], or x[..., a:b]: the two index forms _join_tiles joins."""
+        return type(index) is int or (type(index) is tuple and len(index) == 2 and index[0] is Ellipsis
+                                      and type(index[1]) is slice)
+
+    def take(self, g, target):
+        """Gather g if it may still be part of a tiling of `target`; False if the slices must be added up instead."""
+        if not self.could_tile(g.index) or self.size + g.values.size > target.size:
+            return False
+        self.parts.append(g)
+        self.size += g.values.size
+        return True
 
     def dense(self, target):
         out = _join_tiles(self.parts, target.shape)
@@ -435,31 +454,34 @@ def _join_tiles(parts, shape):
     first = parts[0].index
     if type(first) is int:
         n = shape[0]
+        if len(parts) != n:
+            return None
         rows = [None] * n
         for part in parts:
             i = part.index
             if type(i) is not int or not -n <= i < n or rows[i] is not None:
                 return None
             rows[i] = part.values
-        return None if len(parts) != n else np.stack(rows)
+        return np.stack(rows)
     if type(first) is tuple and len(first) == 2 and first[0] is Ellipsis and shape:
         width = shape[-1]
-        blocks = []
+        by_start = {}                          # start -> (stop, values)
         for part in parts:
             i = part.index
             if type(i) is not tuple or len(i) != 2 or i[0] is not Ellipsis or type(i[1]) is not slice:
                 return None
             start, stop, step = i[1].indices(width)
-            if step != 1 or stop <= start:
+            if step != 1 or stop <= start or start in by_start:
                 return None
-            blocks.append((start, stop, part.values))
-        blocks.sort(key=lambda block: block[0])
-        end = 0
-        for start, stop, _ in blocks:
-            if start != end:
+            by_start[start] = (stop, part.values)
+        pieces, end = [], 0
+        while end < width:                     # walk the blocks from column 0: each must start where one ended
+            block = by_start.get(end)
+            if block is None:
                 return None
-            end = stop
-        return np.concatenate([values for _, _, values in blocks], axis=-1) if end == width else None
+            end, values = block
+            pieces.append(values)
+        return np.concatenate(pieces, axis=-1) if len(pieces) == len(parts) else None
     return None
 
 
@@ -569,11 +591,10 @@ def _accumulate(node, g, owned):
     pending = node._pending
     kind = type(g)
     if kind is SliceGrad:
-        if pending is None:
+        if pending is None and _Slices.could_tile(g.index):
             node._pending = _Slices(g)
             return
-        if type(pending) is _Slices:
-            pending.parts.append(g)
+        if type(pending) is _Slices and pending.take(g, node.data):
             return
         if type(pending) is np.ndarray and id(pending) in owned:
             pending[g.index] += g.values
@@ -590,8 +611,8 @@ def _accumulate(node, g, owned):
         pending = pending.dense(target)
         owned.add(id(pending))
     if kind is SliceGrad:
-        if id(pending) not in owned:
-            pending = np.array(pending, dtype=target.dtype)
+        if pending is None or id(pending) not in owned:
+            pending = np.zeros(target.shape, target.dtype) if pending is None else np.array(pending, dtype=target.dtype)
             owned.add(id(pending))
         pending[g.index] += g.values
     else:

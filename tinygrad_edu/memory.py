@@ -8,8 +8,8 @@ settings below it took about 1.  Keeping the memory made the step 30-40 % faster
 benchmarks/page_faults.py.
 
 The cost: the process keeps up to TRIM_THRESHOLD bytes of freed memory instead of returning them, as PyTorch's
-caching allocator does.  To opt out, set TINYGRAD_EDU_KEEP_MEMORY=0 in the environment before importing
-tinygrad_edu.
+caching allocator does.  To opt out, set TINYGRAD_EDU_KEEP_MEMORY=0 (or false, no, off) in the environment before
+importing tinygrad_edu.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ def keep_freed_memory() -> bool:
     """Raise glibc's trim and mmap thresholds (see the module docstring).  Returns True if they were raised.
 
     It does nothing, and returns False, on a system without glibc or when TINYGRAD_EDU_KEEP_MEMORY=0 is set.
+    (If glibc refuses a value, e.g. 32 MiB on a 32-bit system, it returns False; a setting already made stays.)
     """
     global KEPT
-    if os.environ.get("TINYGRAD_EDU_KEEP_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
+    opted_out = os.environ.get("TINYGRAD_EDU_KEEP_MEMORY", "1").strip().lower() in ("0", "false", "no", "off")
+    if opted_out or not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None)               # the C library this process already runs on

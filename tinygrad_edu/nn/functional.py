@@ -58,8 +58,8 @@ def _check_reduction(op, reduction):
 def linear(input, weight, bias=None):
     """y = x W^T + b, recorded as one Affine node.  Shapes: x (*, in), W (out, in), b (out,) -> (*, out).
 
-    b may also be a per-row offset of the output's shape (*, out), as torch's F.linear allows: an RNN step's
-    W h_{t-1} + (U x_t + b) is one node that way."""
+    b may also have the output's whole shape (*, out): a per-row offset (torch's F.linear broadcasts any bias; this
+    takes those two shapes).  An RNN step's W h_{t-1} + (U x_t + b) is one node that way."""
     xs, ws = _shape(input), _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {ws}")

@@ -48,15 +48,17 @@ def _hidden(x, gates):
 
 
 # ------------------------------------------------------------------------------------------------ the math
-def _offset(xw, bias_hh):
-    """What a step adds to h W_hh^T: xw (+ b_hh), passed to F.linear as a per-row bias, so the product and the
-    sum are one Affine node."""
-    return xw if bias_hh is None else xw + bias_hh
+def _pre_activation(xw, h, weight_hh, bias_hh):
+    """xw + h W_hh^T + b_hh.  One Affine node when xw and h have the same rows (xw (+ b_hh) passed to F.linear as
+    a per-row bias); a product and an Add when one of them broadcasts (a single h for a batch of inputs)."""
+    if np.shape(xw)[:-1] == np.shape(h)[:-1]:
+        return F.linear(h, weight_hh, xw if bias_hh is None else xw + bias_hh)
+    return xw + F.linear(h, weight_hh, bias_hh)
 
 
 def rnn_step(xw, h, weight_hh, bias_hh=None, nonlinearity="tanh"):
     """h_t = act(xw + h W_hh^T + b_hh), xw = x_t W_ih^T + b_ih.  Shapes: xw (N, H), h (N, H) -> (N, H)."""
-    return label(NONLINEARITIES[nonlinearity](F.linear(h, weight_hh, _offset(xw, bias_hh))), "h")
+    return label(NONLINEARITIES[nonlinearity](_pre_activation(xw, h, weight_hh, bias_hh)), "h")
 
 
 def rnn_cell(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
@@ -76,7 +78,7 @@ def lstm_step(xw, h, c, weight_hh, bias_hh=None):
         h_t = o * tanh(c_t)
     """
     H = _hidden(xw, 4)
-    z = label(F.linear(h, weight_hh, _offset(xw, bias_hh)), "gates")     # ONE matmul (and node) for the four gates
+    z = label(_pre_activation(xw, h, weight_hh, bias_hh), "gates")     # ONE matmul (and node) for the four gates
     i = label(F.sigmoid(z[..., :H]), "i")                          # each gate its own node: the forget gate is
     f = label(F.sigmoid(z[..., H:2 * H]), "f")                     # the Sigmoid named f (and no sigmoid of the
     g = label(F.tanh(z[..., 2 * H:3 * H]), "g")                    # g block computed for nothing)
