@@ -69,7 +69,7 @@ class scope(contextlib.ContextDecorator):
         def encode(x): ...
 
     A small class, not a generator: a training step enters one per module call and per RNN time step, and this
-    costs half of a @contextmanager's time.  One instance may be entered again inside itself (a recursive
+    costs a third of a @contextmanager's time.  One instance may be entered again inside itself (a recursive
     decorated function): each entry remembers the path it replaced."""
 
     def __init__(self, name: str):
