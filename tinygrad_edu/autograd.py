@@ -449,10 +449,10 @@ class _Slices:
 
 
 def _join_tiles(parts, shape):
-    """The parts' values joined into an array of `shape` if their indices tile it exactly, else None.  Two tilings:
-    integers 0..n-1 along the first axis (x[t]), or blocks (..., a:b) covering the last axis."""
-    first = parts[0].index
-    if type(first) is int:
+    """The parts' values joined into an array of `shape` if their indices tile it exactly, else None.  Every index
+    is one of the two forms _Slices.could_tile admits: integers 0..n-1 along the first axis (x[t]), or blocks
+    (..., a:b) covering the last axis; a mix of the two never tiles."""
+    if type(parts[0].index) is int:
         n = shape[0]
         if len(parts) != n:
             return None
@@ -463,26 +463,23 @@ def _join_tiles(parts, shape):
                 return None
             rows[i] = part.values
         return np.stack(rows)
-    if type(first) is tuple and len(first) == 2 and first[0] is Ellipsis and shape:
-        width = shape[-1]
-        by_start = {}                          # start -> (stop, values)
-        for part in parts:
-            i = part.index
-            if type(i) is not tuple or len(i) != 2 or i[0] is not Ellipsis or type(i[1]) is not slice:
-                return None
-            start, stop, step = i[1].indices(width)
-            if step != 1 or stop <= start or start in by_start:
-                return None
-            by_start[start] = (stop, part.values)
-        pieces, end = [], 0
-        while end < width:                     # walk the blocks from column 0: each must start where one ended
-            block = by_start.get(end)
-            if block is None:
-                return None
-            end, values = block
-            pieces.append(values)
-        return np.concatenate(pieces, axis=-1) if len(pieces) == len(parts) else None
-    return None
+    width = shape[-1]
+    by_start = {}                              # start -> (stop, values)
+    for part in parts:
+        if type(part.index) is int:
+            return None
+        start, stop, step = part.index[1].indices(width)
+        if step != 1 or stop <= start or start in by_start:
+            return None
+        by_start[start] = (stop, part.values)
+    pieces, end = [], 0
+    while end < width:                         # walk the blocks from column 0: each must start where one ended
+        block = by_start.get(end)
+        if block is None:
+            return None
+        end, values = block
+        pieces.append(values)
+    return np.concatenate(pieces, axis=-1) if len(pieces) == len(parts) else None
 
 
 _GATHERED = (_Products, _Slices)

@@ -66,8 +66,8 @@ def linear(input, weight, bias=None):
     if len(xs) == 0 or xs[-1] != ws[1]:
         raise ValueError(f"linear: input of shape {xs} has {xs[-1] if xs else 0} features but weight {ws} expects "
                          f"{ws[1]} (in_features = weight.shape[1] must equal input.shape[-1])")
-    if bias is not None and _shape(bias) != (ws[0],) and _shape(bias) != xs[:-1] + (ws[0],):
-        raise ValueError(f"linear: bias of shape {_shape(bias)} does not match weight {ws}: expected ({ws[0]},) "
+    if bias is not None and (bs := _shape(bias)) != (ws[0],) and bs != xs[:-1] + (ws[0],):
+        raise ValueError(f"linear: bias of shape {bs} does not match weight {ws}: expected ({ws[0]},) "
                          f"or the output's shape {xs[:-1] + (ws[0],)} (a per-row offset)")
     return L.Affine.apply(input, weight, bias)
 
