@@ -230,7 +230,7 @@ EXAMPLES = [
         Text("OH = (H + 2P - FH)/S + 1"),
         Numbers("4", near="(4,4), P1, S1, F3 -> 4:"),
         Numbers("3", near="(7,7), P0, S2, F3 -> 3:"),
-        Text('"Cannot."'), Text("7/3 is not an integer"),
+        Text('"Cannot."'), formula("(7 - 3)/3 + 1 = 7/3"), Text("7/3 is not an integer"),
         Numbers("(10, 11)", near="(28,31), P2, S3, F5 -> (10, 11):"),
         Text("floor"),
         formula("D·(F - 1) + 1"))),
