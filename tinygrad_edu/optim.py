@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .parameters import tensor_list
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam"]
@@ -16,17 +17,24 @@ class Optimizer:
     """Holds param_groups (lists of dicts with 'params' and hyper-parameters) and per-parameter state."""
 
     def __init__(self, params, defaults):
-        params = list(params)
+        op = type(self).__name__
+        if isinstance(params, Tensor):      # as PyTorch: iterating one Tensor would give its rows, never updated
+            raise TypeError(f"{op}: params must be an iterable of Tensors (or of dicts), got a single Tensor of "
+                            f"shape {params.shape}; pass [tensor]")
+        if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError(f"{op}: params must be an iterable of Tensors (or of dicts), got {type(params).__name__}")
+        params = list(params)               # read once: model.parameters() is a generator
         if not params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list (did you pass "
+            raise ValueError(f"{op}: got an empty parameter list (did you pass "
                              "model.parameters() of a model without parameters, or an exhausted generator?)")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
         for group in groups:
-            group = {**defaults, **group, "params": list(group["params"])}
+            if not isinstance(group, dict) or "params" not in group:
+                raise TypeError(f"{op}: a parameter group must be a dict with a 'params' entry, got "
+                                f"{type(group).__name__}")
+            group = {**defaults, **group, "params": tensor_list(op, group["params"])}
             for p in group["params"]:
-                if not isinstance(p, Tensor):
-                    raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
                 if not p.requires_grad:
                     raise ValueError(f"{type(self).__name__}: {p._describe()} does not require grad, so it "
                                      "can never be updated")

@@ -1,17 +1,20 @@
-"""nn.utils: clip_grad_norm_."""
+"""nn.utils: clip_grad_norm_ and clip_grad_value_ (PyTorch's gradient clipping)."""
 
 import numpy as np
 
+from ..parameters import tensor_list
 from ..tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     """Scale all gradients together so their joint norm is at most max_norm; returns the norm before.
 
+    parameters: one Tensor or any iterable of Tensors (a generator like model.parameters() included).
     As PyTorch: the scale is max_norm / (norm + 1e-6), applied only when it is below 1.
     """
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
+    parameters = tensor_list("clip_grad_norm_", parameters)     # read once: a generator has one pass
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(0.0)
@@ -27,3 +30,17 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
             if p.grad is not None:
                 p.grad = Tensor._make((p.grad.data * scale).astype(p.grad.data.dtype))
     return Tensor(total, dtype=dtype)
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient entry into [-clip_value, clip_value], in place.  Returns None, as PyTorch.
+
+    parameters: one Tensor or any iterable of Tensors (a generator like model.parameters() included).
+    """
+    parameters = tensor_list("clip_grad_value_", parameters)
+    clip_value = float(clip_value)
+    for p in parameters:
+        if p.grad is not None:
+            # a new array: a gradient may share its array with another tensor's (Add passes one on unchanged)
+            p.grad = Tensor._make(np.clip(p.grad.data, -clip_value, clip_value).astype(p.grad.data.dtype, copy=False))
+

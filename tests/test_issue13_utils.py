@@ -1,0 +1,100 @@
+"""Issue 13, part A: functions that take `parameters` read them once (a generator, a list, one Tensor);
+numerical_gradient leaves x bit-for-bit as it was; tg.load names the path and what is wrong with a foreign file."""
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+
+
+def _model_with_grads(scale=10.0):
+    """A small model whose gradients all have a norm far above 1 (every entry = scale)."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    for p in model.parameters():
+        p.grad = tg.Tensor(np.full(p.shape, scale, dtype=np.float32))
+    return model
+
+
+# ------------------------------------------------------------------------------------------------ parameters
+@pytest.mark.parametrize("as_given", [lambda m: m.parameters(), lambda m: list(m.parameters()),
+                                      lambda m: tuple(m.parameters()), lambda m: iter(list(m.parameters()))],
+                         ids=["generator", "list", "tuple", "iterator"])
+def test_clip_grad_norm_clips_whatever_iterable_it_is_given(as_given):
+    model = _model_with_grads()
+    count = sum(p.data.size for p in model.parameters())
+    total = nn.utils.clip_grad_norm_(as_given(model), 1.0)
+    assert total.item() == pytest.approx(10.0 * np.sqrt(count), rel=1e-6)     # the norm before clipping
+    after = np.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in model.parameters()))
+    assert after == pytest.approx(1.0, rel=1e-5)                               # and every gradient was scaled
+
+
+def test_clip_grad_norm_of_one_tensor():
+    p = tg.Tensor([3.0, 4.0], requires_grad=True)
+    p.grad = tg.Tensor([3.0, 4.0])
+    assert nn.utils.clip_grad_norm_(p, 1.0).item() == pytest.approx(5.0)
+    np.testing.assert_allclose(p.grad.numpy(), [0.6, 0.8], rtol=1e-5)
+
+
+@pytest.mark.parametrize("as_given", [lambda m: m.parameters(), lambda m: list(m.parameters())],
+                         ids=["generator", "list"])
+def test_clip_grad_value_clamps_every_entry(as_given):
+    model = _model_with_grads()
+    next(model.parameters()).grad.data[0, 0] = -7.0
+    assert nn.utils.clip_grad_value_(as_given(model), 0.5) is None
+    for p in model.parameters():
+        assert np.abs(p.grad.data).max() == pytest.approx(0.5)
+    assert next(model.parameters()).grad.data[0, 0] == pytest.approx(-0.5)
+
+
+def test_clip_grad_value_leaves_a_shared_gradient_array_of_another_tensor_alone():
+    a = tg.Tensor([1.0, 2.0], requires_grad=True)
+    b = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (a + b).backward(tg.Tensor([5.0, -5.0]))
+    nn.utils.clip_grad_value_([a], 1.0)
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, -1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [5.0, -5.0])
+
+
+@pytest.mark.parametrize("fn", [lambda p: nn.utils.clip_grad_norm_(p, 1.0),
+                                lambda p: nn.utils.clip_grad_value_(p, 1.0)],
+                         ids=["clip_grad_norm_", "clip_grad_value_"])
+def test_clipping_refuses_what_is_not_parameters(fn):
+    with pytest.raises(TypeError, match=r"clip_grad_(norm|value)_: parameters must be a Tensor or an iterable"):
+        fn(3.0)
+    with pytest.raises(TypeError, match=r"clip_grad_(norm|value)_: parameters must be a Tensor or an iterable.* dict"):
+        fn({"w": tg.zeros(2)})
+    with pytest.raises(TypeError, match=r"item 1 is a ndarray"):
+        fn([tg.zeros(2), np.zeros(2)])
+
+
+@pytest.mark.parametrize("make", [lambda ps, lr: optim.SGD(ps, lr=lr),
+                                  lambda ps, lr: optim.SGD(ps, lr=lr, momentum=0.9),
+                                  lambda ps, lr: optim.Adam(ps, lr=lr)], ids=["sgd", "momentum", "adam"])
+def test_optimizers_update_every_parameter_from_a_generator(make):
+    model = _model_with_grads(1.0)
+    before = [p.data.copy() for p in model.parameters()]
+    make(model.parameters(), 0.1).step()
+    assert all((p.data != b).all() for p, b in zip(model.parameters(), before))
+
+
+def test_optimizer_refuses_a_single_tensor_as_pytorch_and_takes_one_in_a_group():
+    w = tg.randn(3, 2, requires_grad=True)
+    with pytest.raises(TypeError, match=r"SGD: params must be an iterable of Tensors .*single Tensor of shape "
+                                        r"\(3, 2\); pass \[tensor\]"):
+        optim.SGD(w, lr=0.1)
+    opt = optim.SGD([{"params": w}], lr=0.1)      # PyTorch accepts one Tensor as a group's params
+    (w * w).sum().backward()
+    before = w.data.copy()
+    opt.step()
+    np.testing.assert_allclose(w.data, before - 0.1 * 2 * before, rtol=1e-6)
+
+
+def test_optimizer_refuses_bad_groups():
+    w = tg.randn(2, requires_grad=True)
+    with pytest.raises(TypeError, match=r"Adam: params must be an iterable of Tensors .*got float"):
+        optim.Adam(1.0)
+    with pytest.raises(TypeError, match=r"Adam: a parameter group must be a dict with a 'params' entry"):
+        optim.Adam([{"params": [w]}, w])
+    with pytest.raises(TypeError, match=r"Adam: parameters must be Tensors, but item 0 is a ndarray"):
+        optim.Adam([np.zeros(2)])
