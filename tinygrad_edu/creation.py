@@ -9,17 +9,16 @@ import numpy as np
 from . import random
 from .ops import elementwise as E
 from .ops import movement as M
-from .tensor import Tensor, float32
+from .tensor import Tensor, float32, numeric_array
 
 __all__ = ["tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye", "zeros_like", "ones_like",
            "cat", "stack", "where"]
 
 
-def _infer_dtype(data):
+def _infer_dtype(data, array):
     """torch.tensor's rule: numpy arrays keep their dtype; Python floats -> float32, ints -> int64."""
     if isinstance(data, (np.ndarray, np.generic)):
         return data.dtype
-    array = np.asarray(data)
     if array.dtype.kind == "f":
         return float32
     if array.dtype.kind in "iu":
@@ -31,8 +30,9 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
     """A new tensor with the dtype inferred as torch.tensor does (ints -> int64, floats -> float32)."""
     if isinstance(data, Tensor):
         data = data.data
-    return Tensor(np.array(data, copy=True), requires_grad=requires_grad,
-                  dtype=dtype if dtype is not None else _infer_dtype(data), name=name)
+    array = numeric_array(data, "tensor")
+    return Tensor(np.array(array, copy=True), requires_grad=requires_grad,
+                  dtype=dtype if dtype is not None else _infer_dtype(data, array), name=name)
 
 
 def _shape(size, op):

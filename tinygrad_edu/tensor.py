@@ -43,10 +43,7 @@ class Tensor(Operators, Value):
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             data = data.data
-        if isinstance(data, np.ndarray) and data.dtype == object:
-            raise TypeError("Tensor: data holds Python objects (an object array); Scalars are run with "
-                            "tg.Scalar.array(...) and F.* directly, not wrapped in a Tensor")
-        array = np.array(data, dtype=np.dtype(dtype) if dtype is not None else float32)
+        array = np.array(numeric_array(data, "Tensor"), dtype=np.dtype(dtype) if dtype is not None else float32)
         self.data = array
         self.grad = None
         self._ctx = None
@@ -340,16 +337,18 @@ class Tensor(Operators, Value):
         return Tensor._make(np.asarray(np.argmin(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     # -------------------------------------------------------------------- movement
-    def reshape(self, *shape):
+    def reshape(self, *shape, op="reshape"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        shape = _check_shape(shape, self.data.size, op)
         try:
             return M.Reshape.apply(self, shape=shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.data.shape} ({self.data.size} "
+            raise ValueError(f"{op}: cannot reshape a tensor of shape {self.data.shape} ({self.data.size} "
                              f"entries) into {shape}; the number of entries must stay the same") from None
 
-    view = reshape
+    def view(self, *shape):
+        return self.reshape(*shape, op="view")
 
     def permute(self, *dims):
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -406,6 +405,46 @@ class Tensor(Operators, Value):
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+
+def numeric_array(data, op):
+    """`data` (an array, a number, or nested sequences of them) as a numpy array of numbers (bool, int, float,
+    complex); strings, other objects and ragged nestings are a TypeError naming what was received."""
+    array = data
+    if not isinstance(data, np.ndarray):
+        try:
+            array = np.asarray(data)
+        except ValueError:           # numpy: "setting an array element with a sequence ... inhomogeneous shape"
+            raise TypeError(f"{op}: data is a ragged nested sequence (its rows have different lengths): "
+                            f"{_preview(data)}; a tensor needs equal-length rows of numbers") from None
+    if array.dtype.kind in "biufc":
+        return array
+    if array.dtype == object and any(type(v).__name__ == "Scalar" for v in array.flat):
+        raise TypeError(f"{op}: data holds Scalars (an object array); Scalars are run with tg.Scalar.array(...) "
+                        "and F.* directly, not wrapped in a Tensor")
+    kinds = sorted({type(v).__name__ for v in np.asarray(array, dtype=object).flat}) or [str(array.dtype)]
+    raise TypeError(f"{op}: data must be numbers (bool, int or float), got {_preview(data)} holding "
+                    f"{', '.join(kinds)} (numpy dtype {array.dtype})")
+
+
+def _preview(data, width=60):
+    text = repr(data)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _check_shape(shape, size, op):
+    """The sizes asked of reshape/view as ints: each >= 0, except at most one -1 (inferred), as PyTorch."""
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{op}: sizes must be ints, got {shape!r} (an entry of type {type(n).__name__})")
+    shape = tuple(int(n) for n in shape)
+    bad = [n for n in shape if n < -1]
+    if bad or shape.count(-1) > 1:
+        raise ValueError(f"{op}: invalid shape {shape}: every size must be >= 0, except at most one -1 (the one "
+                         f"size inferred from the rest)")
+    if -1 in shape and size == 0:
+        raise ValueError(f"{op}: cannot reshape a tensor of 0 entries into {shape}: the -1 could be any size")
+    return shape
 
 
 _BASIC = (int, slice, type(None), type(Ellipsis))

