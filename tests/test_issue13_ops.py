@@ -50,3 +50,47 @@ def test_tensor_of_non_numbers_is_a_type_error(make, data, said):
 def test_tensor_of_numbers_still_works():
     assert tg.tensor([tg.tensor(1.0), tg.tensor(2.0)]).tolist() == [1.0, 2.0]
     assert tg.tensor([[1, 2]]).dtype == np.int64 and tg.Tensor([True]).dtype == np.float32
+
+
+# -------------------------------------------------------------------- x ** y at x = 0
+POW_POINTS = [(x, e) for x in (0.0, -2.0, 2.0, 0.5) for e in (0.0, 1.0, 2.0, 3.0, 0.5, -0.5, -1.0, -2.0)]
+
+
+def _pow_grads(x, e, mode):
+    """(dx, de) of x ** e, both inputs requiring grad, in Tensor or Scalar mode."""
+    if mode == "scalar":
+        a, b = tg.Scalar(x), tg.Scalar(e)
+        (a ** b).backward()
+        return float(a.grad), float(b.grad)
+    a = tg.tensor([x], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([e], dtype=tg.float64, requires_grad=True)
+    (a ** b).sum().backward()
+    return a.grad.item(), b.grad.item()
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in power")   # (-2) ** 0.5 is NaN, as in torch
+@pytest.mark.parametrize("mode", ["tensor", "scalar"])
+def test_pow_gradients_match_torch_at_zero_and_negative_bases(mode):
+    torch = pytest.importorskip("torch")
+    for x, e in POW_POINTS:
+        tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        te = torch.tensor(e, dtype=torch.float64, requires_grad=True)
+        want = [g.item() for g in torch.autograd.grad(tx ** te, (tx, te))]
+        np.testing.assert_allclose(_pow_grads(x, e, mode), want, rtol=1e-12, err_msg=f"{x} ** {e}")
+
+
+@pytest.mark.parametrize("mode", ["tensor", "scalar"])
+def test_pow_at_zero_base_gives_numbers_not_nan(mode):
+    assert _pow_grads(0.0, 0.0, mode) == (0.0, 0.0)        # x**0 is the constant 1; 0**e is flat for e >= 0
+    assert _pow_grads(0.0, 2.0, mode) == (0.0, 0.0)
+    assert _pow_grads(0.0, 1.0, mode) == (1.0, 0.0)
+    assert _pow_grads(0.0, -1.0, mode) == (-np.inf, -np.inf)   # 0**e = inf for e < 0, falling as e grows
+
+
+def test_pow_with_a_number_on_either_side_at_zero():
+    x = tg.tensor([0.0, 0.0, 3.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0] and x.grad.dtype == np.float32
+    e = tg.tensor([0.0, 2.0, -1.0], requires_grad=True)
+    (0.0 ** e).sum().backward()
+    assert e.grad.tolist() == [0.0, 0.0, -np.inf] and e.grad.dtype == np.float32

@@ -86,24 +86,31 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x ** e, e a number or a second input.  Backward: dx = dy * e * x**(e-1), de = dy * y * ln x
-    (0 where x = 0, as PyTorch; NaN for a negative base, where ln x is undefined)."""
+    """y = x ** e, e a number or a second input.  Backward: dx = dy * e * x**(e-1), de = dy * y * ln x.
+
+    As PyTorch at x = 0: dx = 0 where e = 0 (x**0 is the constant 1; e * x**(e-1) would be 0 * inf), and
+    de = 0 where e >= 0 (0**e stays 0 or 1 as e moves), -inf where e < 0 (y * ln 0 = inf * -inf).
+    A negative base has no real ln x: de is NaN there, as PyTorch's.
+    """
 
     elementwise = True
 
     @staticmethod
     def forward(ctx, x, exponent):
-        y = np.power(x, exponent)       # numpy's power: NaN, not a complex number, for (-2.0) ** 0.5
+        with np.errstate(divide="ignore"):    # 0 ** -1 is inf, as in PyTorch
+            y = np.power(x, exponent)         # numpy's power: NaN, not a complex number, for (-2.0) ** 0.5
         ctx.save_for_backward(x, exponent, y)
         return y
 
     @staticmethod
     def backward(ctx, grad_out):
         x, e, y = ctx.saved
-        dx = grad_out * e * np.power(x, e - 1) if ctx.parents[0] is not None else None
-        de = None
-        if ctx.parents[1] is not None:       # only when the exponent itself requires a gradient
-            de = grad_out * y * np.log(np.where(x == 0, 1, x))
+        dx = de = None
+        with np.errstate(divide="ignore", invalid="ignore"):    # inf and NaN here are the answers, as above
+            if ctx.parents[0] is not None:
+                dx = grad_out * np.where(e == 0, 0.0, e * np.power(x, e - 1))
+            if ctx.parents[1] is not None:    # only when the exponent itself requires a gradient
+                de = grad_out * np.where((x == 0) & (e >= 0), 0.0, y * np.log(x))
         return dx, de
 
 
