@@ -94,3 +94,51 @@ def test_pow_with_a_number_on_either_side_at_zero():
     e = tg.tensor([0.0, 2.0, -1.0], requires_grad=True)
     (0.0 ** e).sum().backward()
     assert e.grad.tolist() == [0.0, 0.0, -np.inf] and e.grad.dtype == np.float32
+
+
+# -------------------------------------------------------------------- a stable sigmoid
+SIGMOID_X = [-80.0, -60.0, -40.0, -20.0, -10.0, -3.0, -0.5, 0.0, 0.5, 3.0, 10.0, 20.0, 40.0, 80.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_relative_precision_for_very_negative_inputs(dtype):
+    x = np.array(SIGMOID_X, dtype=dtype)
+    exact = 1.0 / (1.0 + np.exp(-x.astype(np.longdouble)))     # no cancellation in this form
+    y = tg.tensor(x).sigmoid().data
+    assert y.dtype == dtype and (y[x <= -20] > 0).all()
+    rel = np.abs(y - exact) / exact
+    assert rel.max() < 4 * np.finfo(dtype).eps, rel          # was 2e-4 at -10 and 1 (exactly 0) from -20 in float32
+
+
+def test_sigmoid_in_scalar_mode_keeps_precision_too():
+    for x in SIGMOID_X + [-800.0, 800.0]:
+        exact = float(1.0 / (1.0 + np.exp(-np.longdouble(x))))
+        assert tg.Scalar(x).sigmoid().data == pytest.approx(exact, rel=1e-15, abs=0.0)
+
+
+@pytest.mark.parametrize("mode", ["tensor", "scalar"])
+def test_log_sigmoid_of_minus_40_is_minus_40_with_gradient_1(mode):
+    x = tg.tensor([-40.0], requires_grad=True) if mode == "tensor" else tg.Scalar(-40.0)
+    y = x.sigmoid().log()
+    (y.sum() if mode == "tensor" else y).backward()
+    value, grad = (y.item(), x.grad.item()) if mode == "tensor" else (y.data, x.grad)
+    assert value == pytest.approx(-40.0, rel=1e-6) and grad == pytest.approx(1.0, rel=1e-6)
+
+
+def test_sigmoid_matches_torch_in_float32():
+    torch = pytest.importorskip("torch")
+    x = np.array(SIGMOID_X, dtype=np.float32)
+    a = tg.tensor(x, requires_grad=True)
+    a.sigmoid().log().sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    torch.sigmoid(t).log().sum().backward()
+    np.testing.assert_allclose(a.sigmoid().data, torch.sigmoid(t).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-6)
+
+
+def test_rbm_conditionals_use_the_stable_sigmoid():
+    from tinygrad_edu.rbm import RBM
+
+    rbm = RBM(2, 1, weight=np.array([[-30.0], [-30.0]]))
+    p = rbm.p_h_given_v(np.array([[1.0, 1.0]]))                # sigmoid(-60): 8.8e-27, not 0
+    assert p.item() == pytest.approx(1.0 / (1.0 + np.exp(60.0)), rel=1e-6, abs=0.0)

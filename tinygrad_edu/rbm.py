@@ -22,6 +22,7 @@ import numpy as np
 from . import random, rbm_metrics
 from .autograd import scope
 from .nn.module import Module, Parameter
+from .ops.activation import sigmoid
 from .tensor import Tensor
 
 __all__ = ["RBM", "GibbsChain", "CDStep"]
@@ -310,11 +311,11 @@ class RBM(Module):
     # ------------------------------------------------------------------ internals (no checks)
     def _p_h(self, v):
         x = v @ self.weight.data
-        return _sigmoid(x + self.hidden_bias.data if self.hidden_bias is not None else x)
+        return sigmoid(x + self.hidden_bias.data if self.hidden_bias is not None else x)
 
     def _p_v(self, h):
         x = h @ self.weight.data.T
-        return _sigmoid(x + self.visible_bias.data if self.visible_bias is not None else x)
+        return sigmoid(x + self.visible_bias.data if self.visible_bias is not None else x)
 
     def _sample(self, p):
         return (self.rng.random(p.shape) < p).astype(p.dtype)    # the notes: on when p > random value
@@ -371,10 +372,6 @@ class RBM(Module):
             raise ValueError(f"{where} must hold values in [0, 1] (binary states or probabilities), got values "
                              f"in [{a.min()}, {a.max()}]")
         return a.astype(self.weight.dtype, copy=False)
-
-
-def _sigmoid(x):
-    return 0.5 + 0.5 * np.tanh(0.5 * x)          # the engine's Sigmoid: no overflow for large |x|
 
 
 def _softplus(x):

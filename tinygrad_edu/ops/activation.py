@@ -1,12 +1,32 @@
 """Activation functions: the nonlinearities between layers.  Shapes: x (*) -> y (*)."""
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
 
 
+def sigmoid(x):
+    """1 / (1 + e**-x) for a float or an array: the one sigmoid every part of the library computes.
+
+    No cancellation anywhere (sigmoid(-40) = 4.2e-18 in float32, where (1 + tanh(x/2)) / 2 or
+    1 - sigmoid(40) round to exactly 0). For x below about -88 (float32) or -709 (float64), e**-x overflows
+    to inf and the result is 0, its limit (the true value is below the smallest normal number).
+    """
+    if type(x) is float:              # scalar mode: plain floats; math.exp raises on overflow, so branch
+        if x >= 0.0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    with np.errstate(over="ignore"):  # e**-x = inf gives 1 / (1 + inf) = 0, the right limit
+        y = np.exp(-x)
+    y += 1.0                          # in place on the fresh array (rebinds a 0-d result)
+    return 1.0 / y
+
+
 class Sigmoid(Function):
-    """y = 1 / (1 + e**-x), computed as (1 + tanh(x/2)) / 2 so large |x| never overflows.
+    """y = 1 / (1 + e**-x), computed without overflow or cancellation (see `sigmoid`).
 
     Backward: dx = dy * y * (1 - y), at most dy / 4: why deep sigmoid nets' gradients vanish.
     """
@@ -15,9 +35,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(0.5 * x)
-        y *= 0.5                      # in place on the fresh array (rebinds for a float)
-        y += 0.5
+        y = sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
