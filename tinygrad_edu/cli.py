@@ -4,6 +4,7 @@
     tinygrad-edu lesson N [--step] [--fast] [--out DIR]   run lesson N; --out writes its pictures (SVG + DOT)
     tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
+    tinygrad-edu grade ASSIGNMENT.py DIR... --out OUT   grade a class into Gradescope's results.json (grade_command.py)
 
 The only engine module that may import `lessons` and `visualize`, and only inside the commands.
 """
@@ -157,6 +158,12 @@ def _cmd_render(args):
     return 0
 
 
+def _cmd_grade(args):
+    from .grade_command import run
+
+    return run(args)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="An educational autograd engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +191,9 @@ def build_parser():
     p.add_argument("--bptt", action="store_true", help="the BPTT view: one cluster per time step (scripts only)")
     p.add_argument("--max-nodes", type=int, default=500, help="collapse automatically above this many nodes")
     p.set_defaults(func=_cmd_render)
+    from .grade_command import add_parser as add_grade_parser
+
+    add_grade_parser(sub, _cmd_grade)
     return parser
 
 

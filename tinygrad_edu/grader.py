@@ -1,0 +1,250 @@
+"""The class grader: every submission checked in its own sandboxed processes, the verdicts computed here.
+
+    grade_submission(assignment, directory, limits=None) -> SubmissionResult
+    grade_class(assignment, directories, out, jobs=None, limits=None, on_done=None) -> [SubmissionResult]
+
+For each check of the assignment (tinygrad_edu.assignment), the student's file is opened in a
+tinygrad_edu.sandbox.Sandbox (a fresh child process, copied into its own working directory; one per file
+of a submission, opened again if the student's code killed it), and tinygrad_edu.homework_sandboxed's
+check_*_in functions evaluate the student's functions there at the TA's inputs: the parent picks the points
+and dout and computes every difference, error and verdict.  Anything the student's code does (exits, raises,
+loops, allocates, patches numpy or the checker in its own process) is a FAIL of that check with the reason;
+nothing of one submission is shared with another (separate processes, separate copies of the files).
+`jobs` submissions are graded at a time, each on a thread of this process that waits on its sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .assignment import GradsCheck, LayerCheck, LossGradCheck
+from .grade_report import SubmissionResult, TestResult, short_problem, write_results_json
+
+__all__ = ["grade_submission", "grade_class", "submission_name"]
+
+_OUTPUT_KEEP = 2000     # characters of a submission's own stdout/stderr kept in results.json (first and last half)
+
+
+def submission_name(directory):
+    """The submission's name in OUT_DIR and summary.csv: the directory's base name."""
+    return os.path.basename(os.path.normpath(os.path.abspath(directory)))
+
+
+def grade_class(assignment, directories, out, *, jobs=None, limits=None, on_done=None):
+    """Grade every directory, `jobs` at a time; write OUT/<name>/results.json as each finishes.
+
+    on_done(result): called (from a worker thread) after each submission.  Returns the results in the order
+    of directories.
+    """
+    jobs = jobs or os.cpu_count() or 1
+
+    def one(directory):
+        result = grade_submission(assignment, directory, limits=limits)
+        write_results_json(result, os.path.join(out, result.name, "results.json"))
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+        return list(pool.map(one, directories))
+
+
+def grade_submission(assignment, directory, *, limits=None):
+    """Every check of assignment on the submission in directory -> SubmissionResult (never raises for what the
+    student's code does)."""
+    from .sandbox import Limits
+
+    limits = limits or Limits()
+    start = time.perf_counter()
+    boxes, isolation, tests = _Boxes(directory, limits), set(), []
+    try:
+        for check, inputs in zip(assignment.checks, assignment.inputs):
+            tests.append(_grade_check(check, inputs, directory, boxes, isolation))
+    finally:
+        output = boxes.close()
+    header = [f"{assignment.title}: graded by tinygrad-edu grade ({len(tests)} checks)",
+              "isolation: " + ("; ".join(sorted(isolation)) or "none: no file of the submission was run")]
+    return SubmissionResult(submission_name(directory), os.path.abspath(directory), tuple(tests),
+                            time.perf_counter() - start, "\n".join(header + output))
+
+
+def _grade_check(check, inputs, directory, boxes, isolation):
+    from .homework_sandboxed import CheckUsageError, StudentCodeFailure
+    from .sandbox import SandboxFailure
+
+    head = f"{check.title} ({_describe(check)}, in {check.file})"
+    path = _find_file(directory, check.file)
+    if path is None:
+        present = sorted(os.path.relpath(os.path.join(d, f), directory) for d, _, fs in os.walk(directory)
+                         for f in fs if f.endswith(".py"))
+        return _failed(check, f"{head}\nFAIL: {check.file} is not in the submission (Python files found: "
+                              f"{present or 'none'})", (f"{check.file} missing",))
+    try:
+        box = boxes.get(path)
+        isolation.add(box.isolation)
+        report = _run(check, box, _fresh(inputs))
+    except (SandboxFailure, StudentCodeFailure) as failure:
+        where = f" (in {failure.phase})" if getattr(failure, "phase", "") and failure.phase not in failure.reason \
+            else ""
+        trace = f"\n{failure.traceback.rstrip()}" if getattr(failure, "traceback", "") else ""
+        return _failed(check, f"{head}\nFAIL: {failure.reason}{where}{trace}", (short_problem(failure.reason),))
+    except CheckUsageError as error:
+        return _failed(check, f"{head}\nFAIL: the check could not run on this submission: {error}",
+                       (f"check could not run: {short_problem(str(error))}",))
+    except Exception as error:      # a bug of the grader, not the student's: still a FAIL, never a pass
+        return _failed(check, f"{head}\nFAIL: internal error of the grader (please tell your TA): "
+                              f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-3)}",
+                       (f"grader error: {type(error).__name__}",))
+    text = f"{head}\nisolation: {box.isolation}\n{report}"
+    problems = tuple(_problem(r) for r in report.results if not r.passed)
+    if not report.passed and not problems:
+        problems = ("failed",)
+    score = float(check.points) if report.passed else 0.0
+    return TestResult(check.title, score, float(check.points), bool(report.passed), text, check.visibility, problems)
+
+
+def _run(check, box, inputs):
+    """The report of one check, the student's code running in box."""
+    from .homework_sandboxed import check_grads_in, check_layer_in, check_loss_grad_in
+
+    options = {} if check.max_entries is None else {"max_entries": check.max_entries}
+    if isinstance(check, LossGradCheck):
+        W, *args = inputs
+        expected = _reference(check, W, *args)
+        return check_loss_grad_in(box, check.function, W, *args, expected_loss=expected, **options)
+    if isinstance(check, LayerCheck):
+        expected = _reference(check, *inputs)
+        return check_layer_in(box, check.forward, check.backward, *inputs, names=check.names, expected_out=expected,
+                              **options)
+    if isinstance(check, GradsCheck):
+        params, *args = inputs
+        expected = _reference(check, params, *args)
+        net = box.call(check.model, *check.init)
+        loss_fn = box.getattr(net, check.loss)
+        grads = box.getattr(net, check.gradient) if check.gradient else None
+        return check_grads_in(box, loss_fn, net, params=params, args=tuple(args), grads=grads,
+                              expected_loss=expected, **options)
+    raise TypeError(f"grade: unknown check {check!r}")
+
+
+def _reference(check, *inputs):
+    """The TA's reference value at the inputs (on copies, so the reference cannot change them), or None."""
+    if check.reference is None:
+        return None
+    value = check.reference(*_fresh(inputs))
+    if isinstance(check, LayerCheck) and isinstance(value, tuple):
+        value = value[0]                     # a reference forward returning (out, cache)
+    return np.asarray(value, dtype=np.float64) if isinstance(check, LayerCheck) else float(value)
+
+
+def _problem(result):
+    if result.name in ("loss", "out") and not result.diagnosis:
+        return f"{result.name} differs from the reference"
+    if result.diagnosis:
+        return short_problem(result.diagnosis, result.name)
+    return f"wrong d{result.name} (no known pattern)"
+
+
+class _Boxes:
+    """The open sandboxes of one submission, one per student file, opened again when the student's code killed
+    one.  A file whose import failed is not imported again for the next check: the same failure is raised (an
+    import that loops forever would otherwise cost the timeout once per check)."""
+
+    def __init__(self, directory, limits):
+        self.directory, self.limits = directory, limits
+        self.open, self.failed, self.done = {}, {}, []     # path -> Sandbox; path -> import failure; closed ones
+
+    def get(self, path):
+        from .sandbox import Sandbox, SandboxFailure
+
+        if path in self.failed:
+            raise self.failed[path]
+        box = self.open.get(path)
+        if box is not None and not box.alive:
+            self._retire(path)
+            box = None
+        if box is None:
+            box = Sandbox(path, limits=self.limits, directory=self.directory)   # the whole folder: helpers import
+            try:
+                box.start()
+            except SandboxFailure as failure:
+                self.done.append((path, box))
+                _close(box)
+                if failure.phase == "import":
+                    self.failed[path] = failure
+                raise
+            self.open[path] = box
+        return box
+
+    def _retire(self, path):
+        box = self.open.pop(path)
+        _close(box)
+        self.done.append((path, box))
+
+    def close(self):
+        """Close every sandbox; the student's output of each, as report lines."""
+        for path in list(self.open):
+            self._retire(path)
+        lines = []
+        for path, box in self.done:
+            lines += _child_output(box, os.path.relpath(path, self.directory))
+        return lines
+
+
+def _close(box):
+    try:
+        box.__exit__(None, None, None)
+    except Exception:           # closing a dead child must not stop the grading
+        pass
+
+
+def _child_output(box, label):
+    lines = []
+    for stream in ("stdout", "stderr"):
+        text = getattr(box, stream, "") or ""
+        if text.strip():
+            if len(text) > _OUTPUT_KEEP:
+                half = _OUTPUT_KEEP // 2
+                text = f"{text[:half]}\n[... {len(text) - _OUTPUT_KEEP} characters cut ...]\n{text[-half:]}"
+            lines.append(f"--- your code's {stream} ({label}) ---\n{text.rstrip()}")
+    return lines
+
+
+def _find_file(directory, relative):
+    """directory/relative, or the one file of that base name anywhere below directory (Gradescope keeps the
+    folders a student uploads); None when absent or ambiguous."""
+    exact = os.path.join(directory, relative)
+    if os.path.isfile(exact):
+        return exact
+    base = os.path.basename(relative)
+    found = [os.path.join(d, base) for d, _, files in os.walk(directory) if base in files]
+    return found[0] if len(found) == 1 else None
+
+
+def _fresh(inputs):
+    """A copy of the inputs (arrays and dicts of arrays), so nothing a check does reaches the next submission."""
+    def copy(x):
+        if isinstance(x, np.ndarray):
+            return x.copy()
+        if isinstance(x, dict):
+            return {k: copy(v) for k, v in x.items()}
+        return x
+    return tuple(copy(x) for x in inputs)
+
+
+def _describe(check):
+    if isinstance(check, LossGradCheck):
+        return f"{check.function}(W, ...) -> (loss, dW)"
+    if isinstance(check, LayerCheck):
+        return f"{check.forward} -> (out, cache), {check.backward}(dout, cache) -> grads"
+    methods = f".{check.loss}(...)" + (f", .{check.gradient}(...)" if check.gradient else " -> (loss, grads)")
+    return f"{check.model}{check.init!r}.params, {methods}"
+
+
+def _failed(check, text, problems):
+    return TestResult(check.title, 0.0, float(check.points), False, text, check.visibility, problems)
