@@ -1,0 +1,601 @@
+"""Run untrusted student code in a child process and call its functions with numpy arrays.
+
+    with Sandbox("hw/layers.py", limits=Limits(timeout=30, memory_mb=2048)) as box:
+        print(box.isolation)                         # which isolation is in force, for the report
+        out, cache = box.call("affine_forward", x, w, b)      # (ndarray, Handle): the cache stays in the child
+        dx, dw, db = box.call("affine_backward", dout, cache)
+
+Each Sandbox is a fresh process (sandbox_child.py) in its own session and process group, started in a fresh
+temporary directory holding a copy of the submission only, under bubblewrap where `bwrap` works (read-only file
+system except that directory, private /tmp, no network, own PID namespace, no capabilities) and with resource
+limits set before the student's code runs (address space, CPU time, file size, processes). Arguments and results
+cross two private pipes as JSON plus raw array bytes (sandbox_wire.py; never pickle): arrays bit-exact, numbers,
+tuples, lists, dicts as data, any other object as a Handle to pass back. The student's stdout/stderr are captured
+apart from that channel and truncated, so nothing printed can pose as a reply.
+
+Anything that goes wrong in the student's code (an exception, sys.exit, os._exit, a signal, a timeout, running
+out of memory, a malformed reply) raises SandboxFailure with a one-sentence .reason; it is never a result. After
+the process is gone (exit, timeout, crash) every later call raises SandboxFailure too.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+from . import sandbox_wire as wire
+
+__all__ = ["Sandbox", "Limits", "SandboxFailure", "Handle", "bwrap_status"]
+
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
+_MAX_COPY = 256 * 2**20            # a submission folder larger than this is a TA's mistake, not homework
+_SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a sandboxed process may use.
+
+    timeout: wall-clock seconds per call (the import of the student's file counts as one call).
+    total_timeout: wall-clock seconds for the whole sandbox; None means 4 x timeout.
+    cpu_seconds: CPU time of the process over its life (RLIMIT_CPU); None means total_timeout.
+    memory_mb: address space in MiB (RLIMIT_AS): a bigger allocation raises MemoryError in the child.
+    file_mb: largest file the process may write, in MiB (RLIMIT_FSIZE).
+    output_kb: per stream (stdout, stderr), the KiB kept: the first and last output_kb / 2 of it.
+    max_processes: processes the student may start (RLIMIT_NPROC above the user's current count; not enforced
+        for root, where only bubblewrap's PID namespace and the process group contain them).
+    """
+
+    timeout: float = 30.0
+    memory_mb: int = 2048
+    total_timeout: float | None = None
+    cpu_seconds: float | None = None
+    file_mb: int = 64
+    output_kb: int = 16
+    max_processes: int = 64
+
+    def __post_init__(self):
+        for name in ("timeout", "memory_mb", "total_timeout", "cpu_seconds", "file_mb", "output_kb", "max_processes"):
+            value = getattr(self, name)
+            if value is None and name in ("total_timeout", "cpu_seconds"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"Limits: {name} must be a positive number, got {value!r}")
+
+    @property
+    def total(self):
+        """The whole sandbox's wall-clock budget in seconds."""
+        return self.total_timeout if self.total_timeout is not None else 4 * self.timeout
+
+    @property
+    def cpu(self):
+        """The process's CPU-time budget in seconds."""
+        return self.cpu_seconds if self.cpu_seconds is not None else self.total
+
+
+class SandboxFailure(Exception):
+    """The student's code failed in the sandbox: a FAIL, never a pass.
+
+    reason: one plain sentence ("your code called sys.exit(0) during affine_backward").
+    phase: the call it happened in ("import", a function name, "between calls (after f)").
+    traceback: the last frames in the student's files ("" when there are none).
+    kind: "exception", "syntax", "exit", "interrupt", "memory", "timeout", "cpu", "signal", "exited",
+          "protocol", "missing", "unsendable" or "dead" (a call after the process was already gone).
+    """
+
+    def __init__(self, reason, phase, traceback="", kind="exception"):
+        super().__init__(reason)
+        self.reason, self.phase, self.traceback, self.kind = reason, phase, traceback, kind
+
+
+class Handle:
+    """An object that stays in the sandbox's child (a cache, a net, a function); pass it back to calls."""
+
+    __slots__ = ("id", "type_name", "_owner")
+
+    def __init__(self, id, type_name, owner):
+        self.id, self.type_name, self._owner = id, type_name, owner
+
+    def __repr__(self):
+        return f"<Handle {self.id}: {self.type_name} in sandbox {self._owner}>"
+
+
+# -------------------------------------------------------------------------------------------------------- bubblewrap
+def _bwrap_args(bwrap, root, workdir):
+    """bwrap's command prefix: all of / read-only, `root` (holding workdir) writable, fresh /tmp, /dev, /proc."""
+    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--bind", root, root, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", workdir, "--"]
+
+
+@functools.cache
+def bwrap_status():
+    """(path of a working bwrap, "") or (None, why it is not used); checked once per process."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return None, "bwrap is not installed (Debian package bubblewrap)"
+    root = tempfile.mkdtemp(prefix="tinygrad-edu-bwrap-probe-")
+    try:
+        run = subprocess.run([*_bwrap_args(bwrap, root, root), sys.executable, "-I", "-c", "pass"],
+                             capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as error:
+        return None, f"bwrap failed to start ({error})"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if run.returncode != 0:
+        message = run.stderr.decode(errors="replace").strip().splitlines()
+        return None, f"bwrap does not work here ({message[-1] if message else f'exit status {run.returncode}'})"
+    return bwrap, ""
+
+
+# ----------------------------------------------------------------------------------------------------- output capture
+class _Capture:
+    """Drains one output pipe on a thread, keeping its first and last `keep // 2` bytes and the total count."""
+
+    def __init__(self, fd, keep):
+        self.half, self.head, self.tail, self.total = keep // 2, bytearray(), bytearray(), 0
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, fd):
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                with self.lock:
+                    self.total += len(chunk)
+                    room = self.half - len(self.head)
+                    self.head += chunk[:max(room, 0)]
+                    self.tail += chunk[max(room, 0):]
+                    del self.tail[:-self.half or len(self.tail)]
+
+    def text(self):
+        with self.lock:
+            cut = self.total - len(self.head) - len(self.tail)
+            middle = f"\n[... {cut} bytes cut ...]\n".encode() if cut else b""
+            return (bytes(self.head) + middle + bytes(self.tail)).decode(errors="replace")
+
+
+# ------------------------------------------------------------------------------------------------------------ sandbox
+class _Died(Exception):
+    pass
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class Sandbox:
+    """A fresh child process running one student's file; see the module docstring.
+
+    path: the student's .py file. directory: the submission folder to copy with it (helper modules beside the
+    file import), which must contain path; None copies the file alone. isolation: "auto" (bubblewrap where it
+    works, else process limits only), "bwrap" (required: RuntimeError without it) or "none".
+    """
+
+    _count = 0
+
+    def __init__(self, path, limits=None, *, directory=None, isolation="auto"):
+        self.limits = Limits() if limits is None else limits
+        if not isinstance(self.limits, Limits):
+            raise TypeError(f"Sandbox: limits must be a Limits, got {type(self.limits).__name__}")
+        self.path = os.path.abspath(os.fspath(path))
+        if not os.path.isfile(self.path):
+            raise ValueError(f"Sandbox: the student's file {self.path} does not exist (or is not a file)")
+        self.directory = None if directory is None else os.path.abspath(os.fspath(directory))
+        if self.directory is not None and not self.path.startswith(self.directory + os.sep):
+            raise ValueError(f"Sandbox: the file {self.path} is not inside the submission folder {self.directory}")
+        if isolation not in ("auto", "bwrap", "none"):
+            raise ValueError(f"Sandbox: isolation must be 'auto', 'bwrap' or 'none', got {isolation!r}")
+        bwrap, why = bwrap_status() if isolation != "none" else (None, "isolation='none' was asked for")
+        if isolation == "bwrap" and bwrap is None:
+            raise RuntimeError(f"Sandbox: isolation='bwrap' was asked for but {why}")
+        self._bwrap = bwrap
+        self.isolation = self._describe_isolation(why)
+        Sandbox._count += 1
+        self._serial = Sandbox._count
+        self._proc = self._failure = None
+        self._captures = []
+        self._last = None                   # the last call that returned, for "between calls (after f)"
+
+    def _describe_isolation(self, why):
+        lim = self.limits
+        limits = (f"limits: {lim.timeout:g} s per call, {lim.total:g} s in all, {lim.cpu:g} s CPU, "
+                  f"{lim.memory_mb} MiB memory, {lim.file_mb} MiB per file written")
+        if self._bwrap:
+            return ("bubblewrap: read-only file system except a fresh working directory, private /tmp, no network, "
+                    f"own PID namespace, no capabilities; {limits}")
+        return (f"process limits only ({why}): fresh working directory, own process group; the file system, "
+                f"network and other processes are NOT isolated; {limits}")
+
+    # ------------------------------------------------------------------------------------------------ life
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self):
+        """Start the child and import the student's file (SandboxFailure if the import fails). Returns self."""
+        if self._proc is not None:
+            return self
+        self._root = tempfile.mkdtemp(prefix="tinygrad-edu-sandbox-")
+        self.workdir = os.path.join(self._root, "work")
+        try:
+            self._copy_submission()
+            self._spawn()
+        except BaseException:
+            self.close()
+            raise
+        self._deadline_all = time.monotonic() + self.limits.total
+        limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
+                  "cpu_seconds": self.limits.cpu, "max_processes": int(self.limits.max_processes)}
+        file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
+        self._request({"op": "start", "file": file, "limits": limits}, "import")
+        return self
+
+    def _copy_submission(self):
+        if self.directory is None:
+            os.mkdir(self.workdir)
+            shutil.copy2(self.path, self.workdir)
+            return
+        total = 0
+
+        def skip(folder, names):
+            nonlocal total
+            skipped = set()
+            for name in names:
+                full = os.path.join(folder, name)
+                if name in _SKIP or os.path.islink(full) or not (os.path.isfile(full) or os.path.isdir(full)):
+                    skipped.add(name)           # links could point at the TA's files; devices and pipes are no code
+                elif os.path.isfile(full):
+                    total += os.path.getsize(full)
+            if total > _MAX_COPY:
+                raise ValueError(f"Sandbox: the submission folder {self.directory} holds more than "
+                                 f"{_MAX_COPY // 2**20} MiB; point it at the student's own folder")
+            return skipped
+
+        shutil.copytree(self.directory, self.workdir, ignore=skip)
+
+    def _spawn(self):
+        os.mkdir(os.path.join(self._root, "tmp"))
+        request_r, self._req = os.pipe()
+        self._rep, reply_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.workdir, "LANG": "C.UTF-8",
+               "TMPDIR": "/tmp" if self._bwrap else os.path.join(self._root, "tmp"),
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+        command = [sys.executable, "-I", "-B", _CHILD, str(request_r), str(reply_w)]
+        if self._bwrap:
+            command = _bwrap_args(self._bwrap, self._root, self.workdir) + command
+        try:
+            self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+                                          pass_fds=(request_r, reply_w), cwd=self.workdir, env=env,
+                                          start_new_session=True)
+        except BaseException:
+            for fd in (self._req, self._rep, out_r, err_r):
+                _close(fd)
+            raise
+        finally:
+            for fd in (request_r, reply_w, out_w, err_w):
+                _close(fd)
+        os.set_blocking(self._req, False)
+        os.set_blocking(self._rep, False)
+        self._reader = os.fdopen(self._rep, "rb", buffering=0)
+        self._pidfd = os.pidfd_open(self._proc.pid) if hasattr(os, "pidfd_open") else None
+        keep = int(self.limits.output_kb * 1024)
+        self._captures = [_Capture(out_r, keep), _Capture(err_r, keep)]
+
+    def close(self):
+        """Kill the process group (and with it any process the student left running), remove the directory."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            self._kill(proc)
+            proc.wait()
+            for fd in (self._req,):
+                _close(fd)
+            self._reader.close()
+            if self._pidfd is not None:
+                _close(self._pidfd)
+            for capture in self._captures:
+                capture.thread.join(timeout=2)
+            if self._failure is None:
+                self._failure = SandboxFailure("the sandbox was closed", "close", kind="dead")
+        if getattr(self, "_root", None):
+            shutil.rmtree(self._root, onerror=_force_remove)
+            self._root = None
+
+    @staticmethod
+    def _kill(proc):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)     # the group of the child (or of bwrap, whose PID namespace dies)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    @property
+    def alive(self):
+        """True while the child runs and no failure has ended it."""
+        return self._proc is not None and self._failure is None
+
+    @property
+    def stdout(self):
+        """What the student's code printed to stdout, truncated to its first and last output_kb / 2 KiB."""
+        return self._captures[0].text() if self._captures else ""
+
+    @property
+    def stderr(self):
+        """What the student's code wrote to stderr (tracebacks of a crash included), truncated like stdout."""
+        return self._captures[1].text() if self._captures else ""
+
+    # ------------------------------------------------------------------------------------------------ calls
+    def call(self, name, *args, **kwargs):
+        """name(*args, **kwargs) in the student's module (a dotted name reaches into a class: "Net.loss")."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Sandbox.call: the function's name must be a non-empty str, got {name!r}")
+        return self._request({"op": "call", "target": name}, name, args, kwargs)
+
+    def call_handle(self, handle, *args, **kwargs):
+        """Call a child-side callable (e.g. a function the student's check() returned)."""
+        self._own(handle, "call_handle")
+        return self._request({"op": "call_handle", "handle": handle.id}, handle.type_name, args, kwargs)
+
+    def call_method(self, handle, name, *args, **kwargs):
+        """handle.name(*args, **kwargs) for a child-side object (e.g. net.loss(X, y))."""
+        method = self.getattr(handle, name)
+        if not isinstance(method, Handle):
+            raise SandboxFailure(f"{handle.type_name}.{name} is not a method (it is plain data)", name,
+                                 kind="missing")
+        return self._request({"op": "call_handle", "handle": method.id}, f"{handle.type_name}.{name}", args, kwargs)
+
+    def getattr(self, handle, name):
+        """An attribute of a child-side object (handle None: of the student's module), as data or a Handle."""
+        if handle is not None:
+            self._own(handle, "getattr")
+        return self._request({"op": "getattr", "handle": None if handle is None else handle.id, "name": str(name)},
+                             f"{'your module' if handle is None else handle.type_name}.{name}")
+
+    def names(self):
+        """The student's module's top-level names: name -> "function", "class" or "value"."""
+        return self._request({"op": "names"}, "listing your module's names")
+
+    def release(self, handle):
+        """Let the child forget a Handle's object (a long check that makes many caches)."""
+        self._own(handle, "release")
+        self._request({"op": "release", "handle": handle.id}, "release")
+
+    def _own(self, handle, op):
+        if not isinstance(handle, Handle) or handle._owner != self._serial:
+            raise ValueError(f"Sandbox.{op}: expected a Handle from this sandbox, got {handle!r}")
+
+    # --------------------------------------------------------------------------------------------- protocol
+    def _request(self, header, phase, args=(), kwargs=None):
+        if self._failure is not None:
+            raise SandboxFailure(f"the sandbox is no longer running ({self._failure.reason})", phase, kind="dead")
+        if self._proc is None:
+            self.start()
+        buffers = []
+        try:
+            header = dict(header, args=wire.encode(list(args), buffers, self._refuse),
+                          kwargs=wire.encode(dict(kwargs or {}), buffers, self._refuse))
+        except wire.Unencodable as error:
+            raise TypeError(f"Sandbox: an argument of {phase} cannot be sent to the sandbox: {error}") from None
+        if self._exited():
+            after = f"between calls (after {self._last})" if self._last else phase
+            self._fail_dead(after, when=after)
+        started = time.monotonic()
+        deadline = min(started + self.limits.timeout, self._deadline_all)
+        problem = None
+        try:
+            self._send(wire.pack(header, buffers), deadline)
+            reply, out = self._receive(deadline)
+        except (_TimedOut, _Died, wire.WireError) as error:
+            problem = error
+        if isinstance(problem, _TimedOut):
+            self._fail_timeout(phase, overall=deadline == self._deadline_all, started=started)
+        elif isinstance(problem, _Died):
+            self._fail_dead(phase, when=_during(phase))
+        elif problem is not None:
+            self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} ({problem})", phase,
+                                      kind="protocol"), kill=True)
+        self._last = phase if phase != "import" else self._last
+        if reply.get("ok") is not True:
+            self._fail_reply(reply, phase)
+        try:
+            return wire.decode(reply.get("value"), out, self._handle)
+        except wire.WireError as error:
+            problem = error
+        self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} ({problem})", phase,
+                                  kind="protocol"), kill=True)
+
+    def _refuse(self, value):
+        if isinstance(value, Handle):
+            self._own(value, "call")
+            return {"t": "h", "i": value.id}
+        raise wire.Unencodable(f"a {type(value).__name__} (send arrays, numbers, str, tuples, lists, dicts or Handles)")
+
+    def _handle(self, tag):
+        name = tag.get("n")
+        return Handle(tag["i"], name if isinstance(name, str) else "object", self._serial)
+
+    def _send(self, chunks, deadline):
+        for chunk in chunks:
+            view = memoryview(chunk).cast("B")
+            while view.nbytes:
+                try:
+                    view = view[os.write(self._req, view):]
+                except BlockingIOError:
+                    self._wait(self._req, deadline, write=True)
+                except BrokenPipeError:
+                    raise _Died from None
+
+    def _receive(self, deadline):
+        max_total = int(self.limits.memory_mb) * 2**20 + 2**20
+        size = wire.parse_prefix(self._read(8, deadline))
+        header, sizes = wire.parse_header(self._read(size, deadline), max_total)
+        return header, [self._read(n, deadline) for n in sizes]
+
+    def _read(self, n, deadline):
+        data = bytearray(n)
+        view, got = memoryview(data), 0
+        while got < n:
+            k = self._reader.readinto(view[got:])
+            if k:
+                got += k
+            elif k == 0:
+                raise _Died
+            else:                               # nothing yet (None): wait for data, the deadline, or the exit
+                self._wait(self._rep, deadline)
+        return data
+
+    def _wait(self, fd, deadline, write=False):
+        """Until fd is ready; _TimedOut past the deadline, _Died when the child has exited."""
+        while True:
+            if self._exited():
+                if not write and select.select([fd], [], [], 0)[0]:
+                    return                      # it wrote (part of) a reply before it went: read that first
+                raise _Died
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _TimedOut
+            watch = [self._pidfd] if self._pidfd is not None else []
+            step = left if self._pidfd is not None else min(left, 0.1)
+            ready = select.select(watch + ([] if write else [fd]), [fd] if write else [], [], step)
+            if fd in ready[0] or fd in ready[1]:
+                return
+
+    def _await_exit(self, seconds):
+        """Give the child up to `seconds` to end by itself (not reaped; see _exited)."""
+        end = time.monotonic() + seconds
+        while not self._exited() and time.monotonic() < end:
+            if self._pidfd is not None:
+                select.select([self._pidfd], [], [], max(end - time.monotonic(), 0))
+            else:
+                time.sleep(0.01)
+
+    def _exited(self):
+        """Whether the child process has ended, without reaping it (its pid stays ours to kill the group)."""
+        try:
+            return os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
+    # ---------------------------------------------------------------------------------------------- failures
+    def _fail(self, failure, kill):
+        if kill and self._proc is not None:
+            self._failure = failure
+            self._kill(self._proc)
+        raise failure
+
+    def _fail_timeout(self, phase, overall, started):
+        if overall and self._deadline_all - started < self.limits.timeout:
+            reason = f"timed out in {phase}: the sandbox's overall limit of {self.limits.total:g} s ran out"
+        else:
+            reason = f"timed out after {self.limits.timeout:g} s in {_name(phase)}"
+        self._fail(SandboxFailure(reason, phase, kind="timeout"), kill=True)
+
+    def _fail_dead(self, phase, when):
+        """The child is gone: say how (exit status or signal) and when."""
+        proc = self._proc
+        self._await_exit(2.0)               # the pipe closes a moment before the process (or bwrap) has ended
+        self._kill(proc)
+        try:
+            status = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = None
+        if status is None:
+            reason, kind = f"the process stopped answering {when}", "protocol"
+        else:
+            signo = -status if status < 0 else status - 128 if self._bwrap and 128 < status < 128 + 65 else None
+            # bwrap reports a child killed by signal N as exit status 128 + N, like a shell
+            if signo == signal.SIGXCPU:
+                reason, kind = f"used up its CPU-time limit of {self.limits.cpu:g} s {when}", "cpu"
+            elif signo is not None:
+                reason, kind = f"the process was killed by signal {signo} ({_signame(signo)}) {when}", "signal"
+            else:
+                reason, kind = f"the process exited with status {status} {when}", "exited"
+        self._failure = SandboxFailure(reason, phase, kind=kind)
+        raise self._failure
+
+    def _fail_reply(self, reply, phase):
+        kind = reply.get("kind")
+        message = _text(reply.get("message"))
+        frames = _text(reply.get("traceback"))
+        if kind == "exit":
+            call = _text(reply.get("code"))
+            call = "sys.exit()" if call == "None" else f"sys.exit({call})"
+            self._fail(SandboxFailure(f"your code called {call} {_during(phase)}", phase, kind="exit"), kill=True)
+        if kind == "interrupt":
+            self._fail(SandboxFailure(f"your code raised KeyboardInterrupt {_during(phase)}", phase, kind="interrupt"),
+                       kill=True)
+        if kind == "usage":
+            raise ValueError(f"Sandbox: {message}")
+        if kind == "memory":
+            failure = SandboxFailure(f"ran out of memory (limit {self.limits.memory_mb} MiB) {_during(phase, 'in')}",
+                                     phase, frames, kind="memory")
+        elif kind == "missing":
+            failure = SandboxFailure(message, phase, kind="missing")
+        elif kind == "unsendable":
+            failure = SandboxFailure(f"{_name(phase)} returned something that cannot leave the sandbox: {message}",
+                                     phase, kind="unsendable")
+        elif kind == "exception":
+            where = _text(reply.get("where"))
+            error = _text(reply.get("type")) or "an exception"
+            if error in ("SyntaxError", "IndentationError", "TabError") and where:
+                failure = SandboxFailure(f"your file has a {error} ({where}): {message}", phase, frames, kind="syntax")
+            else:
+                failure = SandboxFailure(f"raised {error} {_during(phase, 'in')}: {message}", phase, frames)
+        else:
+            self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} (kind {kind!r})", phase,
+                                      kind="protocol"), kill=True)
+        self._fail(failure, kill=phase == "import")     # a failed import leaves nothing to call
+
+
+def _during(phase, word="during"):
+    if phase == "import":
+        return "while your file was imported"
+    if phase.startswith("between calls"):
+        return phase
+    return f"{word} {phase}"
+
+
+def _name(phase):
+    return "the import of your file" if phase == "import" else phase
+
+
+def _signame(signo):
+    try:
+        return signal.Signals(signo).name
+    except ValueError:
+        return "unknown signal"
+
+
+def _text(value, limit=4000):
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _close(fd):
+    try:
+        os.close(fd)
+    except OSError as error:
+        if error.errno != errno.EBADF:
+            raise
+
+
+def _force_remove(function, path, _info):
+    """rmtree's error handler: the student may have made its files read-only; make them writable and retry."""
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        function(path)
+    except OSError:
+        pass
