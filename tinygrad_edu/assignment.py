@@ -32,7 +32,8 @@ Every check: `points` (all or nothing: every gradient right, and the value when 
 `name` (the test's name in Gradescope and the column of summary.csv; default from the function names),
 `seed` (of the rng handed to `inputs`; default from the name, the same for every student), `visibility`
 (Gradescope's: "visible", "hidden", "after_due_date", "after_published"), `max_entries` (entries checked per
-array, sampled), `rtol` (of the reference value).  A broken assignment raises AssignmentError.
+array, sampled).  LayerCheck also takes `names=("x", "w", "b")` for its inputs.  A broken assignment raises
+AssignmentError (`tinygrad-edu grade` exits 2 with its message).
 """
 
 from __future__ import annotations
