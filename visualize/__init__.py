@@ -7,10 +7,12 @@
     visualize.render(dot, "out/loss")                  # out/loss.dot always, out/loss.svg with Graphviz
     visualize.print_gradient_flow(loss)                # per-parameter ‖grad‖ and grad:data ratios, with bars
     visualize.Stepper(loss).print()                    # the backward pass replayed node by node
+    visualize.interactive(loss).save("out/loss.html")  # the same, stepped in a browser (or inline in Jupyter)
 """
 
 from .bptt import draw_bptt
 from .draw import draw
+from .page import InteractiveGraph, interactive
 from .picture import Picture
 from .rendering import dot_available, render
 from .reports import (
@@ -27,5 +29,5 @@ from .stepper import Stepper, backward_steps
 __all__ = [
     "draw", "draw_bptt", "render", "dot_available", "Picture", "parameter_flow", "layer_flow",
     "print_gradient_flow", "state_grad_norms", "print_state_grads", "gradient_flow_svg", "state_grads_svg",
-    "Stepper", "backward_steps",
+    "Stepper", "backward_steps", "interactive", "InteractiveGraph",
 ]
