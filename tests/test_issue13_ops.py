@@ -142,3 +142,89 @@ def test_rbm_conditionals_use_the_stable_sigmoid():
     rbm = RBM(2, 1, weight=np.array([[-30.0], [-30.0]]))
     p = rbm.p_h_given_v(np.array([[1.0, 1.0]]))                # sigmoid(-60): 8.8e-27, not 0
     assert p.item() == pytest.approx(1.0 / (1.0 + np.exp(60.0)), rel=1e-6, abs=0.0)
+
+
+# -------------------------------------------------------------------- dims of a 0-d tensor, dims out of range
+def _zero_d_calls(lib):
+    """(name, fn) pairs that take a dim, applied to a 0-d tensor; each must run and return a 0-d tensor."""
+    t = lib.tensor(2.5, requires_grad=True)
+    return t, [
+        ("sum0", lambda: t.sum(0)), ("sum-1", lambda: t.sum(-1)), ("sum0_keep", lambda: t.sum(0, keepdim=True)),
+        ("sum_tuple", lambda: t.sum((0,))), ("mean0", lambda: t.mean(0)), ("mean-1_keep", lambda: t.mean(-1, True)),
+        ("var0_c0", lambda: t.var(0, correction=0)), ("max0", lambda: t.max(0)[0]), ("min-1", lambda: t.min(-1).values),
+        ("max0_keep", lambda: t.max(0, keepdim=True).values), ("softmax0", lambda: t.softmax(0)),
+        ("log_softmax-1", lambda: t.log_softmax(-1)), ("squeeze0", lambda: t.squeeze(0)),
+        ("squeeze-1", lambda: t.squeeze(-1)), ("transpose0-1", lambda: t.transpose(0, -1)),
+    ]
+
+
+def test_a_0d_tensor_accepts_dim_0_and_minus_1():
+    t, calls = _zero_d_calls(tg)
+    total = 0
+    for name, call in calls:
+        out = call()
+        want = {"softmax0": 1.0, "log_softmax-1": 0.0, "var0_c0": 0.0}.get(name, 2.5)
+        assert out.shape == () and out.item() == pytest.approx(want), name
+        total = total + out
+    total.backward()
+    assert t.grad.item() == pytest.approx(12.0)    # 12 ops pass the value through; softmaxes and var are flat
+    assert t.max(0).indices.item() == 0 and t.argmax(0).shape == () and tuple(t.flatten(0).shape) == (1,)
+
+
+def test_0d_dims_match_torch_values_and_gradients():
+    torch = pytest.importorskip("torch")
+    ours, our_calls = _zero_d_calls(tg)
+    theirs, their_calls = _zero_d_calls(torch)
+    for (name, mine), (_, want) in zip(our_calls, their_calls):
+        a, b = mine(), want()
+        assert tuple(a.shape) == tuple(b.shape) and a.item() == pytest.approx(b.item()), name
+    sum(c() for _, c in our_calls).backward()
+    sum(c() for _, c in their_calls).backward()
+    assert ours.grad.item() == pytest.approx(theirs.grad.item())
+
+
+def _refusals(lib):
+    """Calls PyTorch refuses with an IndexError: dims out of range on 0-d and 2-D tensors."""
+    t, v = lib.tensor(2.5), lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+    return [
+        ("sum", "1", "[-1, 0]", lambda: t.sum(1)), ("sum", "-2", "[-1, 0]", lambda: t.sum(-2)),
+        ("max", "1", "[-1, 0]", lambda: t.max(1)), ("argmax", "1", "[-1, 0]", lambda: t.argmax(1)),
+        ("softmax", "1", "[-1, 0]", lambda: t.softmax(1)), ("squeeze", "1", "[-1, 0]", lambda: t.squeeze(1)),
+        ("unsqueeze", "1", "[-1, 0]", lambda: t.unsqueeze(1)), ("unsqueeze", "-2", "[-1, 0]", lambda: t.unsqueeze(-2)),
+        ("flatten", "1", "[-1, 0]", lambda: t.flatten(1)), ("transpose", "1", "[-1, 0]", lambda: t.transpose(0, 1)),
+        ("stack", "1", "[-1, 0]", lambda: lib.stack([t, t], 1)),
+        ("sum", "2", "[-2, 1]", lambda: v.sum(2)), ("mean", "2", "[-2, 1]", lambda: v.mean((0, 2))),
+        ("var", "-3", "[-2, 1]", lambda: v.var(-3)), ("min", "2", "[-2, 1]", lambda: v.min(2)),
+        ("argmin", "2", "[-2, 1]", lambda: v.argmin(2)), ("log_softmax", "2", "[-2, 1]", lambda: v.log_softmax(2)),
+        ("unsqueeze", "3", "[-3, 2]", lambda: v.unsqueeze(3)), ("cat", "2", "[-2, 1]", lambda: lib.cat([v, v], 2)),
+        ("stack", "-4", "[-3, 2]", lambda: lib.stack([v, v], -4)), ("permute", "2", "[-2, 1]", lambda: v.permute(0, 2)),
+    ]
+
+
+def test_dims_out_of_range_name_the_op_the_dim_and_the_range():
+    for op, dim, valid, call in _refusals(tg):
+        with pytest.raises(IndexError, match=rf"^{op}: dimension {dim} is out of range .*{re.escape(valid)}"):
+            call()
+
+
+def test_dims_out_of_range_are_index_errors_in_torch_too():
+    torch = pytest.importorskip("torch")
+    for _op, _dim, valid, call in _refusals(torch):
+        with pytest.raises(IndexError, match=re.escape(valid)):
+            call()
+
+
+def test_other_dim_mistakes_as_torch():
+    t, v = tg.tensor(2.5), tg.ones(2, 2)
+    assert v.sum(()).item() == 4.0                           # an empty tuple reduces every axis, as PyTorch
+    with pytest.raises(RuntimeError, match=r"sum: dim 0 appears more than once in dim=\(0, -2\)"):
+        v.sum((0, -2))
+    with pytest.raises(TypeError, match=r"sum: dim must be an int, got 1.5"):
+        v.sum(1.5)
+    with pytest.raises(IndexError, match=r"size: a 0-d tensor has no dimensions"):
+        t.size(0)
+    with pytest.raises(RuntimeError, match=r"cat: 0-d tensors cannot be concatenated"):
+        tg.cat([t, t])
+    with pytest.raises(IndexError, match=r"softmax: dimension 2 is out of range for a 1-D tensor \(expected an int "
+                                         r"in \[-1, 0\]\)"):
+        tg.nn.functional.softmax(tg.ones(3), 2)

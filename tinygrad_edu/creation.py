@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from . import random
+from .dims import dim_index
 from .ops import elementwise as E
 from .ops import movement as M
 from .tensor import Tensor, float32, numeric_array
@@ -99,18 +100,15 @@ def _check_same_rank(op, tensors):
                          f"{[tuple(np.shape(getattr(t, 'data', t))) for t in tensors]}")
 
 
-def _norm_dim(dim, ndim, op):
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{op}: dimension {dim} is out of range for {ndim}-D inputs")
-    return dim % ndim
-
-
 def cat(tensors, dim=0):
     """Join tensors along an existing axis.  Shapes: (.., n_i, ..) -> (.., sum n_i, ..)."""
     tensors = list(tensors)
     _check_same_rank("cat", tensors)
     shapes = [tuple(np.shape(getattr(t, "data", t))) for t in tensors]
-    d = _norm_dim(dim, len(shapes[0]), "cat")
+    if not shapes[0]:
+        raise RuntimeError("cat: 0-d tensors cannot be concatenated (they have no dimension to join along); "
+                           "use tg.stack, or unsqueeze(0) each first")
+    d = dim_index(dim, len(shapes[0]), "cat")
     rest = {s[:d] + s[d + 1:] for s in shapes}
     if len(rest) != 1:
         raise ValueError(f"cat: shapes {shapes} must match in every dimension except dim {d}")
@@ -124,7 +122,7 @@ def stack(tensors, dim=0):
     shapes = {tuple(np.shape(getattr(t, "data", t))) for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    d = _norm_dim(dim, len(next(iter(shapes))) + 1, "stack")
+    d = dim_index(dim, len(next(iter(shapes))), "stack", new_axis=True)
     return M.Stack.apply(*tensors, dim=d)
 
 

@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .autograd import _NO_PARAMS, ALL_INPUTS, STATE, Context, Value, _apply_one
+from .dims import dim_index, dim_tuple
 from .operators import Operators
 from .ops import activation as A
 from .ops import elementwise as E
@@ -129,7 +130,11 @@ class Tensor(Operators, Value):
         return self.data.dtype
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[self._dim(dim, "size")]
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise IndexError(f"size: a 0-d tensor has no dimensions (asked for dim {dim!r})")
+        return self.data.shape[self._dim(dim, "size")]
 
     def numel(self):
         return int(self.data.size)
@@ -215,17 +220,10 @@ class Tensor(Operators, Value):
         return M.Cast.apply(self, dtype=dtype)
 
     def _dim(self, dim, op):
-        n = max(self.data.ndim, 1)
-        if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
-            raise IndexError(f"{op}: dimension {dim!r} is out of range for a {self.data.ndim}-D tensor "
-                             f"(expected an int in [{-n}, {n - 1}])")
-        return int(dim) % n
+        return dim_index(dim, self.data.ndim, op)
 
     def _dims(self, dim, op):
-        if dim is None:
-            return None
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        return tuple(sorted({self._dim(d, op) for d in dims}))
+        return dim_tuple(dim, self.data.ndim, op)
 
     # -------------------------------------------------------------------- arithmetic
     def __matmul__(self, other):
@@ -313,6 +311,8 @@ class Tensor(Operators, Value):
         if dim is None:
             return R.Max.apply(self)
         d = self._dim(dim, "max")
+        if self.data.ndim == 0:        # a 0-d tensor is its own max along dim 0 or -1 (at index 0), as PyTorch
+            return self.reshape(1).max(0)
         values = R.MaxDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmax(d, keepdim))
 
@@ -321,6 +321,8 @@ class Tensor(Operators, Value):
         if dim is None:
             return R.Min.apply(self)
         d = self._dim(dim, "min")
+        if self.data.ndim == 0:
+            return self.reshape(1).min(0)
         values = R.MinDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmin(d, keepdim))
 
@@ -361,6 +363,8 @@ class Tensor(Operators, Value):
     def transpose(self, dim0, dim1):
         dims = list(range(self.data.ndim))
         a, b = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
+        if self.data.ndim == 0:        # dims 0 and -1 of a 0-d tensor: nothing to swap
+            return self.permute()
         dims[a], dims[b] = dims[b], dims[a]
         return M.Permute.apply(self, dims=tuple(dims))
 
@@ -369,17 +373,14 @@ class Tensor(Operators, Value):
         return M.Permute.apply(self, dims=tuple(reversed(range(self.data.ndim))))
 
     def flatten(self, start_dim=0, end_dim=-1):
+        s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
         if self.data.ndim == 0:
             return self.reshape(1)
-        s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
         shape = self.data.shape
         return self.reshape(shape[:s] + (-1,) + shape[e + 1:])
 
     def unsqueeze(self, dim):
-        n = self.data.ndim + 1
-        if not -n <= dim < n:
-            raise IndexError(f"unsqueeze: dimension {dim} is out of range (expected [{-n}, {n - 1}])")
-        d = dim % n
+        d = dim_index(dim, self.data.ndim, "unsqueeze", new_axis=True)
         return self.reshape(self.data.shape[:d] + (1,) + self.data.shape[d:])
 
     def squeeze(self, dim=None):
@@ -387,7 +388,7 @@ class Tensor(Operators, Value):
         if dim is None:
             return self.reshape(tuple(n for n in shape if n != 1))
         d = self._dim(dim, "squeeze")
-        if shape[d] != 1:
+        if self.data.ndim == 0 or shape[d] != 1:
             return self
         return self.reshape(shape[:d] + shape[d + 1:])
 

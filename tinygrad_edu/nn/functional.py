@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import random
+from ..dims import dim_index
 from ..ops import activation as A
 from ..ops import linalg as L
 from ..ops import loss as LS
@@ -42,11 +43,7 @@ def _shape(x):
 
 
 def _dim(x, dim, op):
-    n = max(len(_shape(x)), 1)
-    if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
-        raise IndexError(f"{op}: dimension {dim!r} is out of range for a {len(_shape(x))}-D input "
-                         f"(expected an int in [{-n}, {n - 1}])")
-    return int(dim) % n
+    return dim_index(dim, len(_shape(x)), op)
 
 
 def _check_reduction(op, reduction):
