@@ -24,6 +24,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from tinygrad_edu import memory
+
 KEYS_HELP = "Enter: next   b: backward stepper for the current graph   q: quit"
 
 
@@ -33,6 +35,7 @@ class LessonQuit(BaseException):
 
 class Lesson:
     def __init__(self, out=None, step=False, console=None, interactive=None, format="svg", fast=False):
+        memory.keep_freed_memory()                    # lessons train: reuse each step's freed memory (opt-in)
         self.out = out
         self.fast = fast                              # --fast: a reduced version (fewer epochs/samples) for tests
         self.format = format                          # of the pictures: svg, png or pdf

@@ -98,15 +98,15 @@ def test_the_freed_graph_error_leaves_a_shared_input_usable():
 def test_scalar_records_its_inputs_and_which_need_gradients():
     a, b = tg.Scalar(2.0), tg.Scalar(3.0)
     y = a * b
-    assert y.inputs == (a, b) and y.parents == (a, b)
+    assert y.grad_fn.inputs == (a, b) and y.grad_fn.needs_input_grad == (True, True) and y.grad_fn.op == "Mul"
     z = 2.0 * a
-    assert z.inputs == (2.0, a) and z.parents == (None, a)
+    assert z.grad_fn.inputs == (2.0, a) and z.grad_fn.needs_input_grad == (False, True)
     r = a.relu()
-    assert r.inputs == (a,) and r.parents == (a,)
-    assert a.inputs == () and a.parents is None and a.is_leaf
+    assert r.grad_fn.inputs == (a,) and r.grad_fn.needs_input_grad == (True,)
+    assert a.grad_fn is None and a.is_leaf
     with tg.no_grad():
         c = a * b
-    assert c.is_leaf and c.parents is None and not c.requires_grad
+    assert c.is_leaf and c.grad_fn is None and not c.requires_grad
 
 
 def test_no_grad_records_nothing_and_enable_grad_turns_it_back_on():

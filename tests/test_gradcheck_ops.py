@@ -101,11 +101,20 @@ OP_CASES = {
                  ("ignore_sum", lambda a: F.nll_loss(a, np.array([1, -100, 3]), reduction="sum"), [(3, 4)]),
                  ("ce_smooth", lambda a: F.cross_entropy(a, np.array([1, 2, -100]), label_smoothing=0.2), [(3, 4)]),
                  ("ce_none_3d", lambda a: F.cross_entropy(a, np.array([[0, 2], [1, 1]]), reduction="none"),
-                  [(2, 3, 2)])],
+                  [(2, 3, 2)]),
+                 ("weight_ignore", lambda a: F.nll_loss(a, np.array([1, -100, 3]), weight=np.array([.5, 2, 1, 3])),
+                  [(3, 4)]),
+                 ("ce_weight_smooth_3d",
+                  lambda a: F.cross_entropy(a, np.array([[0, 2], [1, -100]]), label_smoothing=0.3,
+                                            weight=np.array([2.0, 0.5, 1.0])), [(2, 3, 2)])],
     LS.BinaryCrossEntropy: [("mean", lambda p: F.binary_cross_entropy(p, np.array([[0.0, 1.0], [1.0, 0.3]])),
-                             [((2, 2), PROB)])],
+                             [((2, 2), PROB)]),
+                            ("target_weight_none", lambda p, t: F.binary_cross_entropy(
+                                p, t, weight=np.array([2.0, 0.5, 1.0]), reduction="none"), [((2, 3), PROB)] * 2)],
     LS.BinaryCrossEntropyWithLogits: [
-        ("sum", lambda x: F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0, 1.0]), reduction="sum"), [(3,)])],
+        ("sum", lambda x: F.binary_cross_entropy_with_logits(x, np.array([0.0, 1.0, 1.0]), reduction="sum"), [(3,)]),
+        ("target_pos_weight", lambda x, t: F.binary_cross_entropy_with_logits(
+            x, t, weight=np.array([[2.0], [0.5]]), pos_weight=np.array([0.5, 1.0, 3.0])), [(2, 3), ((2, 3), PROB)])],
 }
 
 

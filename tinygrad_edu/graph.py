@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .autograd import _FREED, Value, dense_gradient, unbroadcast
+from .autograd import FREED, Context, Value, unbroadcast
 
 __all__ = ["trace", "Graph", "Node", "Edge"]
 
@@ -104,17 +104,23 @@ class Graph:
         """The nodes `node_id` feeds (for a value: the ops using it; for an op: its output value)."""
         return [self._by_id[e.dst] for e in self._outgoing.get(node_id, ())]
 
-    def vjp(self, op_id, grad_out):
+    def vjp(self, op_id, grad_out, replay=False):
         """Run the recorded op's own backward on `grad_out` (the gradient of its output) and return one gradient
         per input, shaped like that input (broadcasting undone), or None where the input gets none.
 
         Computes only: no .grad is touched and nothing is stored. Needs the values the op saved for backward,
-        which a plain backward() frees: trace before backward(), or call backward(retain_graph=True).
+        which a plain backward() frees: trace before backward(), or call backward(retain_graph=True), or pass
+        replay=True to run the op's forward again on its inputs' current values first (into a fresh Context).
         """
         record = self._records.get(op_id)
         if record is None:
             raise KeyError(f"vjp: {op_id!r} is not an op of this graph")
-        if record.saved is _FREED:
+        if replay:
+            fresh = Context(record.fn, tuple(record.inputs), record.params)
+            fresh.needs_input_grad = tuple(isinstance(x, Value) and x.requires_grad for x in record.inputs)
+            record.fn.forward(fresh, *[x.data if isinstance(x, Value) else x for x in record.inputs], **record.params)
+            record = fresh
+        elif record.saved is FREED:
             raise RuntimeError(f"vjp: the values {record.where()} saved for backward were freed by backward(); "
                                "step through the graph before calling backward(), or call "
                                "backward(retain_graph=True)")
@@ -126,7 +132,7 @@ class Graph:
             if g is None or not (isinstance(x, Value) and x.requires_grad):
                 out.append(None)
             elif isinstance(x.data, np.ndarray):
-                g = np.asarray(dense_gradient(g, x.data))
+                g = np.asarray(g)
                 out.append(_readonly(unbroadcast(g, x.data.shape) if g.shape != x.data.shape else g.copy()))
             else:
                 out.append(float(g))
@@ -147,9 +153,9 @@ def _value_node(v: Value) -> Node:
     grad = v.grad
     if grad is not None and not isinstance(grad, float):
         grad = grad.data
-    if not is_array and v._ctx is None and not v.requires_grad:
+    if not is_array and v.grad_fn is None and not v.requires_grad:
         grad = None
-    ctx = v._ctx
+    ctx = v.grad_fn
     return Node(id=f"v{id(v)}", kind="value", op=ctx.op if ctx is not None else None, name=v.name,
                 shape=tuple(data.shape) if is_array else None, dtype=str(data.dtype) if is_array else "float",
                 scope=ctx.scope if ctx is not None else "", data=_readonly(data), grad=_readonly(grad),
@@ -188,7 +194,7 @@ def trace(*roots) -> Graph:
     while stack:
         v, expanded = stack.pop()
         if expanded:
-            ctx = v._ctx
+            ctx = v.grad_fn
             if ctx is not None:
                 op_id = f"o{id(ctx)}"
                 if op_id not in seen:
@@ -214,8 +220,8 @@ def trace(*roots) -> Graph:
             continue
         seen.add(key)
         stack.append((v, True))
-        if v._ctx is not None:
-            for x in reversed(v._ctx.inputs):
+        if v.grad_fn is not None:
+            for x in reversed(v.grad_fn.inputs):
                 if isinstance(x, Value) and f"v{id(x)}" not in seen:
                     stack.append((x, False))
     return Graph(nodes=tuple(nodes), edges=tuple(edges), roots=tuple(f"v{id(v)}" for v in flat), _records=records)

@@ -2,14 +2,19 @@
 
 Why: every step builds a graph of fresh numpy arrays in the forward pass and frees them during backward.  By
 default glibc's malloc hands the freed top of its heap back to the operating system once it exceeds a threshold,
-and serves large arrays from fresh memory maps, so the next step page-faults every page back in.  Measured on the
-project's 2-core VM, an LSTM step (T 35, batch 32, hidden 128) run alone took about 4,300 page faults; with the two
-settings below it took about 1.  Keeping the memory made the step 30-40 % faster.  The numbers are in
-benchmarks/page_faults.py.
+and serves large arrays from fresh memory maps, so the next step page-faults every page back in.  Raising the two
+thresholds below keeps that memory for the next step (benchmarks/page_faults.py measures the page faults and the
+step time with and without; benchmarks/README.md has the figures).
 
 The cost: the process keeps up to TRIM_THRESHOLD bytes of freed memory instead of returning them, as PyTorch's
-caching allocator does.  To opt out, set TINYGRAD_EDU_KEEP_MEMORY=0 (or false, no, off) in the environment before
-importing tinygrad_edu.
+caching allocator does, and the setting holds for the whole process (numpy, torch, everything).  So it is opt-in:
+importing tinygrad_edu changes nothing; the lesson runner, RBM.fit and the benchmarks call keep_freed_memory(), and
+so may your own training script:
+
+    import tinygrad_edu as tg
+    tg.memory.keep_freed_memory()      # once, before training
+
+TINYGRAD_EDU_KEEP_MEMORY=0 (or false, no, off) in the environment turns those calls into no-ops.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ def keep_freed_memory() -> bool:
     """Raise glibc's trim and mmap thresholds (see the module docstring).  Returns True if they were raised.
 
     It does nothing, and returns False, on a system without glibc or when TINYGRAD_EDU_KEEP_MEMORY=0 is set.
+    Calling it again changes nothing more.
     (If glibc refuses a value, e.g. 32 MiB on a 32-bit system, it returns False; a setting already made stays.)
     """
     global KEPT

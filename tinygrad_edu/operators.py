@@ -1,8 +1,11 @@
-"""The arithmetic operators and elementwise math methods that Scalar and Tensor share: each one is one op."""
+"""The arithmetic operators and elementwise math methods that Scalar and Tensor share: each one is one op.
 
-from .autograd import apply_binary, apply_unary
-from .ops import activation as A
-from .ops import elementwise as E
+`apply_binary(Mul, a, b)` is `Mul.apply(a, b)`; with the fast paths on (tinygrad_edu/fast/) it is a specialised
+copy of it for the hot path of both modes (a value and a value or a number, no hyper-parameters).
+"""
+
+from .fast import apply_binary, apply_unary
+from .ops import activation, elementwise
 
 
 class Operators:
@@ -11,55 +14,55 @@ class Operators:
     __slots__ = ()
 
     def __add__(self, other):
-        return apply_binary(E.Add, self, other)
+        return apply_binary(elementwise.Add, self, other)
 
     def __radd__(self, other):
-        return apply_binary(E.Add, other, self)
+        return apply_binary(elementwise.Add, other, self)
 
     def __sub__(self, other):
-        return apply_binary(E.Sub, self, other)
+        return apply_binary(elementwise.Sub, self, other)
 
     def __rsub__(self, other):
-        return apply_binary(E.Sub, other, self)
+        return apply_binary(elementwise.Sub, other, self)
 
     def __mul__(self, other):
-        return apply_binary(E.Mul, self, other)
+        return apply_binary(elementwise.Mul, self, other)
 
     def __rmul__(self, other):
-        return apply_binary(E.Mul, other, self)
+        return apply_binary(elementwise.Mul, other, self)
 
     def __truediv__(self, other):
-        return apply_binary(E.Div, self, other)
+        return apply_binary(elementwise.Div, self, other)
 
     def __rtruediv__(self, other):
-        return apply_binary(E.Div, other, self)
+        return apply_binary(elementwise.Div, other, self)
 
     def __pow__(self, exponent):
-        return apply_binary(E.Pow, self, exponent)
+        return apply_binary(elementwise.Pow, self, exponent)
 
     def __rpow__(self, base):
-        return apply_binary(E.Pow, base, self)
+        return apply_binary(elementwise.Pow, base, self)
 
     def __neg__(self):
-        return apply_unary(E.Neg, self)
+        return apply_unary(elementwise.Neg, self)
 
     def exp(self):
-        return apply_unary(E.Exp, self)
+        return apply_unary(elementwise.Exp, self)
 
     def log(self):
-        return apply_unary(E.Log, self)
+        return apply_unary(elementwise.Log, self)
 
     def sqrt(self):
-        return apply_unary(E.Sqrt, self)
+        return apply_unary(elementwise.Sqrt, self)
 
     def abs(self):
-        return apply_unary(E.Abs, self)
+        return apply_unary(elementwise.Abs, self)
 
     def tanh(self):
-        return apply_unary(A.Tanh, self)
+        return apply_unary(activation.Tanh, self)
 
     def sigmoid(self):
-        return apply_unary(A.Sigmoid, self)
+        return apply_unary(activation.Sigmoid, self)
 
     def relu(self):
-        return apply_unary(A.ReLU, self)
+        return apply_unary(activation.ReLU, self)

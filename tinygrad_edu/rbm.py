@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import random, rbm_metrics
+from . import memory, random, rbm_metrics
 from .autograd import scope
 from .nn.module import Module, Parameter
 from .ops.activation import sigmoid
@@ -207,6 +207,7 @@ class RBM(Module):
         when that console is a terminal.
         """
         m = "fit"
+        memory.keep_freed_memory()      # a training loop: reuse each step's freed memory (see tinygrad_edu.memory)
         data = self._units(m, "data", data, self.n_visible)
         k = _check_k(m, k)
         for name, value, ok, rule in (("epochs", epochs, isinstance(epochs, (int, np.integer)) and epochs >= 0,

@@ -10,114 +10,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import _NO_PARAMS, STATE, Record, Value, parents_of
+from .autograd import Context, Value
 from .operators import Operators
 
 
-class Scalar(Operators, Value, Record):
-    """A float that records the ops applied to it.  `.data` and `.grad` are plain floats.
+class Scalar(Operators, Value):
+    """A float that records the ops applied to it.  `.data` and `.grad` are plain floats."""
 
-    A Scalar made by an op is also that op's record (fn, inputs, parents, saved, scope): one object per
-    node instead of two, which is what keeps a 65,000-node scalar graph cheap for Python's garbage collector.
-    """
-
-    __slots__ = ("fn", "_a", "_b", "params", "saved", "scope", "__dict__")
+    __slots__ = ()
     __hash__ = Value.__hash__
-    _own_record = True
 
-    def __init__(self, data, name=None, requires_grad=True):
+    def __init__(self, data: float | Scalar, name: str | None = None, requires_grad: bool = True):
         self.data = float(data.data if isinstance(data, Scalar) else data)
         self.grad = 0.0
         self.requires_grad = requires_grad
+        self.grad_fn = None
         self.name = name
         self._hooks = None
         self._retains_grad = True      # every node keeps its gradient, as in micrograd
         self._pending = None
         self._uses = 0
-        self.fn = None
-        self._a, self._b = (), _MANY   # no inputs
-        self.params = None
-        self.saved = ()
-        self.scope = ""
 
-    # -------------------------------------------------------------------- engine protocol
-    # A record's inputs live in two slots, not in a tuple: one tracked object per node instead of two halves
-    # the garbage collector's work on a big scalar graph.  _b is the second input, or _ONE (a single input in
-    # _a), or _MANY (_a holds the inputs tuple).
-    @property
-    def inputs(self):
-        b = self._b
-        if b is _MANY:
-            return self._a
-        return (self._a,) if b is _ONE else (self._a, b)
-
-    @property
-    def parents(self):
-        """One entry per input: the input if it needs a gradient, else None (None for a leaf)."""
-        if self.fn is None:
-            return None
-        a, b = self._a, self._b
-        if b is _MANY:
-            return parents_of(a)
-        if b is _ONE:
-            return (a,)                  # a one-input op is recorded only when its input needs a gradient
-        return (a if isinstance(a, Value) and a.requires_grad else None,
-                b if isinstance(b, Value) and b.requires_grad else None)
-
-    @property
-    def _ctx(self):
-        return self if self.fn is not None else None
-
-    def _record(self, fn, inputs, params):
-        s = object.__new__(Scalar)       # the output, handed to forward as its ctx
-        s.fn = fn
-        if len(inputs) == 1:
-            s._a, s._b = inputs[0], _ONE
-        elif len(inputs) == 2:
-            s._a, s._b = inputs
-        else:
-            s._a, s._b = inputs, _MANY
-        s.params = params
-        s.saved = ()
-        s.scope = STATE.scope
-        return s
-
-    def _record_pair(self, fn, a, b):
-        s = object.__new__(Scalar)
-        s.fn = fn
-        s._a = a
-        s._b = b
-        s.params = _NO_PARAMS
-        s.saved = ()
-        s.scope = STATE.scope
-        return s
-
-    def _finish(self, ctx, payload, parents):
-        ctx.data = payload if type(payload) is float else float(payload)
-        ctx.grad = 0.0
-        ctx.name = None
-        ctx._hooks = None
-        ctx._retains_grad = True
-        ctx._pending = None
-        ctx._uses = 0
-        if parents is not None:          # the parents follow from the inputs (see .parents)
-            ctx.requires_grad = True
-        else:                            # nothing to differentiate: a constant, not an op record
-            ctx.requires_grad = False
-            ctx.fn, ctx._a, ctx._b, ctx.saved = None, (), _MANY, ()
-        return ctx
-
-    def _store_grad(self, grad):
-        self.grad += grad
-
-    def _grad_for_hook(self, grad):
-        return float(grad)
-
-    def _as_payload(self, value):
-        return float(value)
+    # -------------------------------------------------------------------- the Value protocol
+    def _wrap(self, payload, ctx):
+        out = Scalar(payload, requires_grad=ctx is not None)
+        out.grad_fn = ctx
+        return out
 
     def _seed_gradient(self, gradient):
         return 1.0 if gradient is None else float(gradient)
+
+    def _store_grad(self, grad):
+        self.grad += float(grad)
+
+    def _hook_grad(self, grad, hook):
+        replaced = hook(float(grad))
+        return float(grad) if replaced is None else float(replaced)
 
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float, Scalar)):
@@ -174,9 +102,25 @@ class Scalar(Operators, Value, Record):
         return np.vectorize(lambda s: s.grad if isinstance(s, Scalar) else 0.0, otypes=[np.float64])(array)
 
 
-_ONE = object()      # Scalar._b of a one-input record
-_MANY = object()     # Scalar._b when Scalar._a holds the inputs tuple
-
-
 def _value(x):
     return x.data if isinstance(x, Scalar) else x
+
+
+def apply_to_scalars(fn, inputs, params):
+    """Tensor math on numpy object arrays of Scalars: every float op inside becomes a Scalar node.
+
+    Elementwise ops are applied entry by entry, so each entry is one node named after the op (a ReLU node
+    per entry); every other op runs its own forward on the object arrays, so its multiplies and adds are
+    recorded one by one. Either way the op's math has one source of truth: its forward.
+    """
+    def as_scalar_payload(x):
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            return x
+        if isinstance(x, Value) and isinstance(x.data, np.ndarray):
+            return Scalar.array(x.data, requires_grad=False)   # a Tensor constant joins as Scalars
+        return x
+
+    args = [as_scalar_payload(x) for x in inputs]
+    if fn.elementwise:
+        return np.vectorize(lambda *xs: fn.apply(*xs, **params), otypes=[object])(*args)
+    return fn.forward(Context(fn, tuple(inputs), params), *args, **params)

@@ -10,14 +10,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import _NO_PARAMS, ALL_INPUTS, STATE, Context, Value, _apply_one
+from .autograd import STATE, Value
 from .dims import dim_index, dim_tuple
 from .operators import Operators
-from .ops import activation as A
-from .ops import elementwise as E
-from .ops import linalg as L
-from .ops import movement as M
-from .ops import reduce as R
+from .ops import activation, elementwise, linalg, movement, reduce
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -37,7 +33,7 @@ def _shape_of(x):
 class Tensor(Operators, Value):
     """An n-dimensional array with autograd.  `Tensor(data)` gives float32 (as torch.Tensor)."""
 
-    __slots__ = ("_ctx",)
+    __slots__ = ()
     __hash__ = Value.__hash__      # == compares entries, so identity hashing must be restored
     __array_ufunc__ = None         # numpy defers to us: np.float64(2) * t and array + t stay recorded Tensors
 
@@ -47,7 +43,7 @@ class Tensor(Operators, Value):
         array = np.array(numeric_array(data, "Tensor"), dtype=np.dtype(dtype) if dtype is not None else float32)
         self.data = array
         self.grad = None
-        self._ctx = None
+        self.grad_fn = None
         self.name = name
         self._hooks = None
         self._retains_grad = False
@@ -57,13 +53,14 @@ class Tensor(Operators, Value):
         if requires_grad:
             self.requires_grad_(True)
 
-    # -------------------------------------------------------------------- engine protocol
+    # -------------------------------------------------------------------- the Value protocol
     @staticmethod
     def _make(array, ctx=None):
+        """A Tensor around `array` (no copy), made by the op `ctx` (None: a constant or a leaf)."""
         t = object.__new__(Tensor)
         t.data = array
         t.grad = None
-        t._ctx = ctx
+        t.grad_fn = ctx
         t.name = None
         t._hooks = None
         t._retains_grad = False
@@ -72,19 +69,8 @@ class Tensor(Operators, Value):
         t.requires_grad = ctx is not None
         return t
 
-    def _record(self, fn, inputs, params):
-        return Context(fn, inputs, params)
-
-    def _record_pair(self, fn, a, b):
-        return Context(fn, (a, b), _NO_PARAMS)
-
-    def _finish(self, ctx, payload, parents):
-        if type(payload) is not np.ndarray:
-            payload = np.asarray(payload)
-        if parents is None:
-            return Tensor._make(payload, None)
-        ctx.parents = ctx.inputs if parents is ALL_INPUTS else parents
-        return Tensor._make(payload, ctx)
+    def _wrap(self, payload, ctx):
+        return Tensor._make(payload if type(payload) is np.ndarray else np.asarray(payload), ctx)
 
     def _store_grad(self, grad):
         if self.grad is None:
@@ -92,11 +78,11 @@ class Tensor(Operators, Value):
         else:
             self.grad = Tensor._make(self.grad.data + grad)
 
-    def _grad_for_hook(self, grad):
-        return Tensor._make(np.asarray(grad))
-
-    def _as_payload(self, value):
-        array = np.asarray(_payload(value), dtype=self.data.dtype)
+    def _hook_grad(self, grad, hook):
+        replaced = hook(Tensor._make(np.asarray(grad)))
+        if replaced is None:
+            return grad
+        array = np.asarray(_payload(replaced), dtype=self.data.dtype)
         if array.shape != self.data.shape:
             raise ValueError(f"register_hook: the hook returned a gradient of shape {array.shape} for "
                              f"{self._describe()} of shape {self.data.shape}; shapes must match")
@@ -180,8 +166,8 @@ class Tensor(Operators, Value):
         extras = []
         if self.data.dtype != float32:
             extras.append(f"dtype={self.data.dtype}")
-        if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.op}>")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.op}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -196,7 +182,7 @@ class Tensor(Operators, Value):
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad_: only floating point tensors can require gradients, got dtype "
                             f"{self.data.dtype}")
-        if not requires_grad and self._ctx is not None:
+        if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be turned off; "
                                "use .detach()")
         self.requires_grad = bool(requires_grad)
@@ -217,7 +203,7 @@ class Tensor(Operators, Value):
             return self
         if dtype.kind not in "fc":
             return Tensor._make(self.data.astype(dtype))      # integers carry no gradient
-        return M.Cast.apply(self, dtype=dtype)
+        return movement.Cast.apply(self, dtype=dtype)
 
     def _dim(self, dim, op):
         return dim_index(dim, self.data.ndim, op)
@@ -282,20 +268,20 @@ class Tensor(Operators, Value):
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return E.Clamp.apply(self, min=min, max=max)
+        return elementwise.Clamp.apply(self, min=min, max=max)
 
     def softmax(self, dim):
-        return A.Softmax.apply(self, dim=self._dim(dim, "softmax"))
+        return activation.Softmax.apply(self, dim=self._dim(dim, "softmax"))
 
     def log_softmax(self, dim):
-        return A.LogSoftmax.apply(self, dim=self._dim(dim, "log_softmax"))
+        return activation.LogSoftmax.apply(self, dim=self._dim(dim, "log_softmax"))
 
     # -------------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim=False):
-        return R.Sum.apply(self, dim=self._dims(dim, "sum"), keepdim=keepdim)
+        return reduce.Sum.apply(self, dim=self._dims(dim, "sum"), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        return R.Mean.apply(self, dim=self._dims(dim, "mean"), keepdim=keepdim)
+        return reduce.Mean.apply(self, dim=self._dims(dim, "mean"), keepdim=keepdim)
 
     def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
         """Variance over `dim`; divides by n - 1 by default (correction=1), as PyTorch."""
@@ -309,21 +295,21 @@ class Tensor(Operators, Value):
     def max(self, dim=None, keepdim=False):
         """Without dim: the largest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
-            return R.Max.apply(self)
+            return reduce.Max.apply(self)
         d = self._dim(dim, "max")
         if self.data.ndim == 0:        # a 0-d tensor is its own max along dim 0 or -1 (at index 0), as PyTorch
             return self.reshape(1).max(0)
-        values = R.MaxDim.apply(self, dim=d, keepdim=keepdim)
+        values = reduce.MaxDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmax(d, keepdim))
 
     def min(self, dim=None, keepdim=False):
         """Without dim: the smallest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
-            return R.Min.apply(self)
+            return reduce.Min.apply(self)
         d = self._dim(dim, "min")
         if self.data.ndim == 0:
             return self.reshape(1).min(0)
-        values = R.MinDim.apply(self, dim=d, keepdim=keepdim)
+        values = reduce.MinDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmin(d, keepdim))
 
     def argmax(self, dim=None, keepdim=False):
@@ -344,7 +330,7 @@ class Tensor(Operators, Value):
             shape = tuple(shape[0])
         shape = _check_shape(shape, self.data.size, op)
         try:
-            return M.Reshape.apply(self, shape=shape)
+            return movement.Reshape.apply(self, shape=shape)
         except ValueError:
             raise ValueError(f"{op}: cannot reshape a tensor of shape {self.data.shape} ({self.data.size} "
                              f"entries) into {shape}; the number of entries must stay the same") from None
@@ -358,7 +344,7 @@ class Tensor(Operators, Value):
         normalized = tuple(self._dim(d, "permute") for d in dims)
         if sorted(normalized) != list(range(self.data.ndim)):
             raise ValueError(f"permute: dims {dims} must name each of the {self.data.ndim} axes exactly once")
-        return M.Permute.apply(self, dims=normalized)
+        return movement.Permute.apply(self, dims=normalized)
 
     def transpose(self, dim0, dim1):
         dims = list(range(self.data.ndim))
@@ -366,11 +352,11 @@ class Tensor(Operators, Value):
         if self.data.ndim == 0:        # dims 0 and -1 of a 0-d tensor: nothing to swap
             return self.permute()
         dims[a], dims[b] = dims[b], dims[a]
-        return M.Permute.apply(self, dims=tuple(dims))
+        return movement.Permute.apply(self, dims=tuple(dims))
 
     @property
     def T(self):
-        return M.Permute.apply(self, dims=tuple(reversed(range(self.data.ndim))))
+        return movement.Permute.apply(self, dims=tuple(reversed(range(self.data.ndim))))
 
     def flatten(self, start_dim=0, end_dim=-1):
         s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
@@ -395,7 +381,7 @@ class Tensor(Operators, Value):
     def __getitem__(self, index):
         index = _as_index(index)
         try:
-            return _apply_one(M.GetItem, (self,), {"index": index})
+            return movement.GetItem.apply(self, index=index)
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {self.data.shape})") from None
 
@@ -477,6 +463,6 @@ def _matmul(a, b):
                          f"({sa[-1]}) must equal the {'only' if len(sb) == 1 else 'second-to-last'} size of "
                          f"the second ({k_b})")
     try:
-        return L.MatMul.apply(a, b)
+        return linalg.MatMul.apply(a, b)
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast together") from None

@@ -1,30 +1,43 @@
-"""Loss modules: thin wrappers over nn.functional with PyTorch's constructor arguments."""
+"""Loss modules: thin wrappers over nn.functional with PyTorch's constructor arguments.
+
+Class weights are buffers, as in PyTorch: `CrossEntropyLoss(weight=w).state_dict()` holds 'weight'.
+"""
 
 from . import functional as F
 from .module import Module
 
 
-class CrossEntropyLoss(Module):
-    """Softmax cross-entropy from logits (N, C) and class indices (N,)."""
+class _WeightedLoss(Module):
+    """A loss with optional constant weights kept as buffers (absent from state_dict when None)."""
 
-    def __init__(self, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(self, reduction="mean", **weights):
         super().__init__()
-        self.ignore_index, self.reduction, self.label_smoothing = ignore_index, reduction, label_smoothing
+        self.reduction = reduction
+        for name, value in weights.items():
+            self.register_buffer(name, value)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy from logits (N, C) (or (C,), (N, C, d1, ...)) and class indices or probabilities."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction, weight=weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, ignore_index=self.ignore_index, reduction=self.reduction,
-                               label_smoothing=self.label_smoothing)
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-class NLLLoss(Module):
-    """Negative log-likelihood from log-probabilities (N, C) and class indices (N,)."""
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood from log-probabilities (N, C) (or (C,), (N, C, d1, ...)) and class indices."""
 
-    def __init__(self, ignore_index=-100, reduction="mean"):
-        super().__init__()
-        self.ignore_index, self.reduction = ignore_index, reduction
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction, weight=weight)
+        self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, ignore_index=self.ignore_index, reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class MSELoss(Module):
@@ -36,11 +49,18 @@ class MSELoss(Module):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-class BCELoss(MSELoss):
+class BCELoss(_WeightedLoss):
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction, weight=weight)
+
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(MSELoss):
+class BCEWithLogitsLoss(_WeightedLoss):
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(reduction, weight=weight, pos_weight=pos_weight)
+
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)

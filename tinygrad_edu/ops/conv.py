@@ -71,10 +71,6 @@ def _grouped(a, groups):
     return a.reshape(a.shape[:-2] + (groups, a.shape[-2] // groups, a.shape[-1]))
 
 
-def _backward_needed(ctx, i):
-    return ctx.parents is None or ctx.parents[i] is not None
-
-
 class Conv2d(Function):
     """out = cross-correlation of x with each filter, + bias.  x (N, C, H, W), weight (F, C/G, KH, KW),
     bias (F,) or None -> (N, F, OH, OW), as one batched matrix product per group:
@@ -111,7 +107,7 @@ class Conv2d(Function):
         cols_g = _grouped(cols, groups)                                                 # (N, G, C/G*K, L)
         d_weight = np.matmul(g, cols_g.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)
         d_x = None
-        if _backward_needed(ctx, 0):                     # the first layer's input needs no gradient: skip col2im
+        if ctx.needs_input_grad[0]:                     # the first layer's input needs no gradient: skip col2im
             w_g = _grouped(weight.reshape(f, -1), groups)                               # (G, F/G, C/G*K)
             d_cols = np.matmul(w_g.swapaxes(-1, -2), g).reshape(n, c, *kernel, oh, ow)
             canvas = (h + sum(padding[0]), w + sum(padding[1]))

@@ -107,9 +107,9 @@ class Pow(Function):
         x, e, y = ctx.saved
         dx = de = None
         with np.errstate(divide="ignore", invalid="ignore"):    # inf and NaN here are the answers, as above
-            if ctx.parents[0] is not None:
+            if ctx.needs_input_grad[0]:
                 dx = grad_out * np.where(e == 0, 0.0, e * np.power(x, e - 1))
-            if ctx.parents[1] is not None:    # only when the exponent itself requires a gradient
+            if ctx.needs_input_grad[1]:    # only when the exponent itself requires a gradient
                 de = grad_out * np.where((x == 0) & (e >= 0), 0.0, y * np.log(x))
         return dx, de
 

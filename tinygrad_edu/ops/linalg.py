@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..autograd import Function, ProductGrad
+from ..autograd import Function
 
 
 class MatMul(Function):
@@ -65,13 +65,10 @@ class Affine(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        needs = ctx.needs_input_grad or (True, True, True)
-        g2 = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out)
-        dx = (g2 @ weight).reshape(x.shape) if needs[0] else None       # a network's input needs none: skip it
-        # dW = g2^T X, left as a product: the engine multiplies once over every use of W (an RNN's W_hh per step)
-        dw = ProductGrad(g2, x.reshape(-1, x.shape[-1])) if needs[1] else None
-        if not (ctx.has_bias and needs[2]):
-            db = None
-        else:
-            db = grad_out if ctx.row_offset else g2.sum(axis=0)
+        g = grad_out.reshape(-1, grad_out.shape[-1])                    # (N, out): batch axes flattened
+        dx = (g @ weight).reshape(x.shape) if ctx.needs_input_grad[0] else None   # a network's input needs none
+        dw = g.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        db = None
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            db = grad_out if ctx.row_offset else g.sum(axis=0)
         return dx, dw, db

@@ -5,7 +5,7 @@ Each backward routes the gradient back to where the entry came from.
 
 import numpy as np
 
-from ..autograd import Function, SliceGrad
+from ..autograd import Function
 
 
 class Reshape(Function):
@@ -34,7 +34,8 @@ class Permute(Function):
         return (np.transpose(grad_out, np.argsort(ctx.dims)),)
 
 
-def _has_array_index(index) -> bool:
+def has_array_index(index) -> bool:
+    """Whether an index holds an integer or boolean array (advanced indexing), not only slices and ints."""
     if type(index) is not tuple:
         return isinstance(index, (np.ndarray, list))
     for part in index:                 # a loop, not any(<generator>): this runs once per slice in backward
@@ -57,10 +58,11 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        if not _has_array_index(ctx.index):
-            return (SliceGrad(ctx.index, grad_out),)     # basic indexing reads each entry once: added in place
         grad = np.zeros(ctx.shape, dtype=np.result_type(grad_out))
-        np.add.at(grad, ctx.index, grad_out)
+        if has_array_index(ctx.index):
+            np.add.at(grad, ctx.index, grad_out)         # an entry read twice receives both gradients
+        else:
+            grad[ctx.index] = grad_out                   # slices and ints read each entry once
         return (grad,)
 
 
