@@ -1,11 +1,14 @@
 """Issue 13, part A: functions that take `parameters` read them once (a generator, a list, one Tensor);
 numerical_gradient leaves x bit-for-bit as it was; tg.load names the path and what is wrong with a foreign file."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.gradcheck import numerical_gradient
 
 
 def _model_with_grads(scale=10.0):
@@ -98,3 +101,75 @@ def test_optimizer_refuses_bad_groups():
         optim.Adam([{"params": [w]}, w])
     with pytest.raises(TypeError, match=r"Adam: parameters must be Tensors, but item 0 is a ndarray"):
         optim.Adam([np.zeros(2)])
+
+
+# ------------------------------------------------------------------------------------------------ numerical_gradient
+def _bits(a):
+    return np.ascontiguousarray(a).view(np.uint64).copy()
+
+
+SPECIAL = np.array([1.5, -0.0, 2.0, np.nan, -3.25])      # -0.0 and NaN: only a bit comparison sees them restored
+
+
+def centering(a):
+    """A student's loss that centres its input in place."""
+    a -= a.mean()
+    return float(np.nansum(a ** 2))
+
+
+def doubling(a):
+    a *= 2
+    return float((a ** 2).sum())
+
+
+def scribble_then_raise(a):
+    a[:] = 7.0
+    raise ZeroDivisionError("boom")
+
+
+@pytest.mark.parametrize("f", [centering, doubling, lambda a: a.fill(0.0) or 1.0,
+                               lambda a: a.__setitem__(1, 5.0) or float(a[0])],
+                         ids=["centre", "double", "fill", "entry"])
+def test_numerical_gradient_leaves_x_bit_for_bit_and_warns_when_f_mutates_it(f):
+    x = SPECIAL.copy()
+    before = _bits(x)
+    with pytest.warns(UserWarning, match=r"numerical_gradient: .* modified x in place .*work on a copy"):
+        numerical_gradient(f, x)
+    assert (_bits(x) == before).all()
+
+
+def test_numerical_gradient_restores_x_when_f_mutates_and_raises():
+    x = SPECIAL.copy()
+    before = _bits(x)
+    with pytest.raises(ZeroDivisionError):
+        numerical_gradient(scribble_then_raise, x)
+    assert (_bits(x) == before).all()
+
+
+def test_every_call_of_f_starts_from_x_as_given():
+    x = np.array([1.0, -2.0, 0.5])
+    with pytest.warns(UserWarning, match="doubling modified x in place"):
+        grad = numerical_gradient(doubling, x)
+    np.testing.assert_allclose(grad, 8 * x, rtol=1e-7)          # d/dx sum((2x)^2) = 8x, every entry
+
+
+def test_numerical_gradient_puts_back_a_tensors_rebound_data():
+    x = tg.Tensor([1.0, 2.0], dtype=np.float64)
+    original = x.data
+
+    def rebinding(t):
+        t.data = t.data * 3
+        return float((t.data ** 2).sum())
+
+    with pytest.warns(UserWarning, match=r"rebinding modified x\.data \(replaced it with a new object\)"):
+        grad = numerical_gradient(rebinding, x)
+    assert x.data is original and (x.data == [1.0, 2.0]).all()
+    np.testing.assert_allclose(grad, 18 * np.array([1.0, 2.0]), rtol=1e-7)
+
+
+def test_numerical_gradient_of_a_well_behaved_f_says_nothing_and_reads_a_returned_view():
+    x = np.array([3.0, 4.0, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(numerical_gradient(lambda a: a[:1], x), [1.0, 0.0, 0.0], atol=1e-9)
+        np.testing.assert_allclose(numerical_gradient(lambda a: float((a ** 2).sum()), x), 2 * x, rtol=1e-8)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .homework_check import check_grads, check_layer, check_loss_grad
+from .homework_inputs import _Inputs
 from .tensor import Tensor
 
 __all__ = ["numerical_gradient", "gradcheck", "GradcheckError", "GradcheckReport", "InputResult", "check_grads",
@@ -35,28 +36,54 @@ def _as_float(value, where):
     return float(array.reshape(()))
 
 
+class _AttributeSlot:
+    """An attribute (x.data) seen as a one-entry mapping, so the checker's bindings notice a function that rebinds
+    it (x.data = x.data * 2) and put the original array back."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def get(self, key, default=None):
+        return getattr(self.obj, key, default)
+
+    def __getitem__(self, key):
+        return getattr(self.obj, key)
+
+    def __setitem__(self, key, value):
+        setattr(self.obj, key, value)
+
+
 def numerical_gradient(f, x, h=1e-5):
     """d f(x) / dx for a scalar-valued f, entry by entry: (f(x + h) - f(x - h)) / 2h.
 
-    x: a numpy array (or a Tensor, whose .data is used) perturbed in place and always restored, even when
-    f raises.  f(x) returns a number (or a one-entry Tensor/array).  Returns an array of x's shape, float64.
+    x: a numpy array (or a Tensor, whose .data is used), perturbed in place.  Whatever f does (writes into x,
+    rebinds a Tensor's .data, raises), x is bit-for-bit what it was when this returns or raises, and every call of
+    f starts from x as given (plus the one perturbed entry); a UserWarning says when f modified x.
+    f(x) returns a number (or a one-entry Tensor/array).  Returns an array of x's shape, float64.
     """
     array = x.data if isinstance(x, Tensor) else x
     if not isinstance(array, np.ndarray):
         raise TypeError(f"numerical_gradient: x must be a numpy array or Tensor, got {type(x).__name__}")
     if array.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must hold floats to be perturbed, got dtype {array.dtype}")
+    name = getattr(f, "__name__", None)
+    by = name if name and name != "<lambda>" else "f"
+    watched = _Inputs()                     # a pristine copy: each call of f is checked against it and undone
+    watched.add("x", array)
+    if isinstance(x, Tensor):
+        watched.bind("x.data", _AttributeSlot(x), "data")
     grad = np.zeros(array.shape, dtype=np.float64)
-    for index in np.ndindex(array.shape):
-        original = array[index].copy()
-        try:
-            array[index] = original + h
-            plus = _as_float(f(x), "numerical_gradient")
-            array[index] = original - h
-            minus = _as_float(f(x), "numerical_gradient")
-        finally:
-            array[index] = original
-        grad[index] = (plus - minus) / (2 * h)
+    pristine = watched.pristine(array)
+    loss = lambda: _as_float(f(x), "numerical_gradient")   # noqa: E731 - read before x is put back (f may return a view)
+    try:
+        for index in np.ndindex(array.shape):
+            plus = watched.probe(loss, by, array, index, pristine[index] + h)
+            minus = watched.probe(loss, by, array, index, pristine[index] - h)
+            grad[index] = (plus - minus) / (2 * h)
+    finally:
+        watched.restore()
+    for mutation in watched.mutations.values():
+        warnings.warn(f"numerical_gradient: {mutation}", UserWarning, stacklevel=2)
     return grad
 
 
