@@ -27,6 +27,12 @@ if [[ ",$EXTRAS," == *",dev,"* ]] && ! command -v tmux >/dev/null; then
   apt_install tmux || echo "setup: tmux is missing; the terminal test of --step will be skipped"
 fi
 
+if [[ ",$EXTRAS," == *",dev,"* ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  # the browser tests of the interactive pages drive the system Chromium with Playwright (and skip without it);
+  # never `playwright install`: the Debian package is the browser
+  apt_install chromium || echo "setup: Chromium is missing (sudo apt-get install chromium); the browser tests will be skipped"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then
     rm -rf .venv
