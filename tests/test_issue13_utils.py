@@ -1,7 +1,9 @@
 """Issue 13, part A: functions that take `parameters` read them once (a generator, a list, one Tensor);
 numerical_gradient leaves x bit-for-bit as it was; tg.load names the path and what is wrong with a foreign file."""
 
+import re
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -173,3 +175,55 @@ def test_numerical_gradient_of_a_well_behaved_f_says_nothing_and_reads_a_returne
         warnings.simplefilter("error")
         np.testing.assert_allclose(numerical_gradient(lambda a: a[:1], x), [1.0, 0.0, 0.0], atol=1e-9)
         np.testing.assert_allclose(numerical_gradient(lambda a: float((a ** 2).sum()), x), 2 * x, rtol=1e-8)
+
+
+# ------------------------------------------------------------------------------------------------ tg.load
+def _saved(tmp_path):
+    path = tmp_path / "net.npz"
+    tg.save({"w": tg.randn(40, 30), "b": tg.zeros(30)}, path)
+    return path
+
+
+def _zip_of_text(path, good):
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "hello")
+
+
+def _write(data):
+    return lambda path, good: path.write_bytes(data(good))
+
+
+# files tg.save never writes: label -> (file name, writer(path, bytes of a good file), what the message must say)
+FOREIGN = {
+    "pickled": ("objects.npz", lambda p, g: np.savez(p, x=np.array([{"a": 1}, None], dtype=object)),
+                r"not a tinygrad_edu \.npz file: entry 'x' holds pickled Python objects"),
+    "text": ("notes.npz", _write(lambda g: b"just some text\n"), r"not a tinygrad_edu \.npz file: it is not a zip"),
+    "truncated": ("cut.npz", _write(lambda g: g[: len(g) // 2]), r"truncated or corrupt"),
+    "truncated_tail": ("cut_tail.npz", _write(lambda g: g[:-10]), r"truncated or corrupt"),
+    "flipped": ("flipped.npz", _write(lambda g: g[:200] + bytes(b ^ 0xFF for b in g[200:300]) + g[300:]),
+                r"truncated or corrupt"),
+    "empty": ("empty.npz", _write(lambda g: b""), r"is empty: not a tinygrad_edu \.npz file"),
+    "npy": ("one.npy", lambda p, g: np.save(p, np.arange(3)), r"is a single numpy \.npy array"),
+    "strings": ("words.npz", lambda p, g: np.savez(p, x=np.array(["a", "b"])), r"entry 'x' holds <U1 values"),
+    "zip_not_npz": ("other.zip", _zip_of_text, r"entry 'readme.txt' is not a readable numpy array"),
+}
+
+
+@pytest.mark.parametrize("label", list(FOREIGN))
+def test_load_of_a_foreign_file_names_the_path_and_what_is_wrong(label, tmp_path):
+    name, write, says = FOREIGN[label]
+    path = tmp_path / name
+    write(path, _saved(tmp_path).read_bytes())
+    with pytest.raises(tg.serialization.LoadError) as error:
+        tg.load(path)
+    text = str(error.value)
+    assert isinstance(error.value, ValueError) and not isinstance(error.value, zipfile.BadZipFile)
+    assert text.startswith(f"load: {path} ") and re.search(says, text), text
+    assert "allow_pickle" not in text
+
+
+def test_load_still_reads_what_save_wrote_and_a_missing_file_says_so(tmp_path):
+    loaded = tg.load(_saved(tmp_path))
+    assert list(loaded) == ["w", "b"] and loaded["w"].shape == (40, 30)
+    with pytest.raises(FileNotFoundError):
+        tg.load(tmp_path / "nowhere.npz")
