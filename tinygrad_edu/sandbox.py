@@ -206,6 +206,7 @@ class Sandbox:
         self._proc = self._failure = None
         self._captures = []
         self._last = None                   # the last call that returned, for "between calls (after f)"
+        self._seq = 0
 
     def _describe_isolation(self, why):
         lim = self.limits
@@ -229,7 +230,7 @@ class Sandbox:
         if self._proc is not None:
             return self
         self._root = tempfile.mkdtemp(prefix="tinygrad-edu-sandbox-")
-        self.workdir = os.path.join(self._root, "work")
+        self.workdir = os.path.join(self._root, "work")     # the copy of the submission, its cwd
         try:
             self._copy_submission()
             self._spawn()
@@ -392,6 +393,8 @@ class Sandbox:
         if self._exited():
             after = f"between calls (after {self._last})" if self._last else phase
             self._fail_dead(after, when=after)
+        self._seq += 1                      # echoed by the child: a reply to another request is malformed
+        header["seq"] = self._seq
         started = time.monotonic()
         deadline = min(started + self.limits.timeout, self._deadline_all)
         problem = None
@@ -408,6 +411,9 @@ class Sandbox:
             self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} ({problem})", phase,
                                       kind="protocol"), kill=True)
         self._last = phase if phase != "import" else self._last
+        if reply.get("seq") != self._seq:
+            self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} (it answers request "
+                                      f"{reply.get('seq')!r}, not {self._seq})", phase, kind="protocol"), kill=True)
         if reply.get("ok") is not True:
             self._fail_reply(reply, phase)
         try:

@@ -96,6 +96,7 @@ class Child:
             except EOFError:
                 return                      # the parent closed the pipe: we are done
             reply, out = self.handle(header, buffers)
+            reply["seq"] = header.get("seq")
             _flush()
             wire.write_frame(self.replies, reply, out)
 

@@ -79,6 +79,10 @@ def encode(value, buffers, other, depth=0):
     """The JSON-able form of value; raw bytes are appended to buffers; other(obj) encodes anything else."""
     if depth > MAX_DEPTH:
         raise Unencodable(f"data nested more than {MAX_DEPTH} levels deep (or containing itself)")
+    if isinstance(value, np.generic):       # before float: np.float64 is a float, and must stay an np.float64
+        _check_dtype(value.dtype)
+        buffers.append(np.asarray(value).tobytes())
+        return {"t": "g", "d": value.dtype.str, "b": len(buffers) - 1}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -89,10 +93,6 @@ def encode(value, buffers, other, depth=0):
         _check_dtype(value.dtype)
         buffers.append(np.ascontiguousarray(value).view(np.uint8).reshape(-1).data if value.size else b"")
         return {"t": "a", "d": value.dtype.str, "s": list(value.shape), "b": len(buffers) - 1}
-    if isinstance(value, np.generic):
-        _check_dtype(value.dtype)
-        buffers.append(np.asarray(value).tobytes())
-        return {"t": "g", "d": value.dtype.str, "b": len(buffers) - 1}
     if isinstance(value, complex):
         return {"t": "c", "v": [value.real, value.imag]}
     if isinstance(value, (bytes, bytearray)):
