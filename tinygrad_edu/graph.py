@@ -5,6 +5,7 @@
     g.edges                    # (src id, dst id): value -> op -> value
     g.inputs_of(id), g.consumers_of(id), g.in_edges(id), g.out_edges(id)     # neighbours, indexed
     g.vjp(op_id, grad_out)     # the op's own backward on a given output gradient (computes, stores nothing)
+    g.function(op_id)          # the op's Function class (its `derivatives` formulas)
 
 Value nodes describe Tensors and Scalars (name, shape, dtype, data, grad, leaf, parameter); op nodes
 describe recorded ops (op name, hyper-parameters, scope); constant nodes are numbers an op was given.
@@ -103,6 +104,13 @@ class Graph:
     def consumers_of(self, node_id):
         """The nodes `node_id` feeds (for a value: the ops using it; for an op: its output value)."""
         return [self._by_id[e.dst] for e in self._outgoing.get(node_id, ())]
+
+    def function(self, op_id):
+        """The Function class of a recorded op: its forward, its backward and the `derivatives` formulas."""
+        record = self._records.get(op_id)
+        if record is None:
+            raise KeyError(f"function: {op_id!r} is not an op of this graph")
+        return record.fn
 
     def vjp(self, op_id, grad_out, replay=False):
         """Run the recorded op's own backward on `grad_out` (the gradient of its output) and return one gradient

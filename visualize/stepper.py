@@ -120,11 +120,10 @@ class Stepper:
                     continue
                 local = None
                 if self.scalar and out.shape is None:
-                    formula, local = scalar_local(op.op, names, [float(i.data) for i in inputs], float(out.data),
-                                                  e.index)
+                    formula, local = scalar_local(g, op, names, e.index)
                     product = upstream * local if local is not None else None
                 else:
-                    formula = tensor_formula(op.op, names, e.index)
+                    formula = tensor_formula(g, op, names, e.index)
                     product = None
                 if product is None:
                     if shares is None:

@@ -32,6 +32,7 @@ class Sigmoid(Function):
     """
 
     elementwise = True
+    derivatives = ("σ({0})·(1 − σ({0}))",)
 
     @staticmethod
     def forward(ctx, x):
@@ -42,16 +43,14 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved
-        dx = 1.0 - y                  # a fresh array (a float in scalar mode): the rest happens in place
-        dx *= y
-        dx *= grad_out
-        return (dx,)
+        return (grad_out * y * (1.0 - y),)
 
 
 class Tanh(Function):
     """y = tanh(x).  Backward: dx = dy * (1 - y**2)."""
 
     elementwise = True
+    derivatives = ("1 − tanh²({0})",)
 
     @staticmethod
     def forward(ctx, x):
@@ -62,22 +61,18 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved
-        if type(y) is not np.ndarray:
-            return (grad_out * (1.0 - y * y),)
-        dx = y * y
-        np.subtract(1.0, dx, out=dx)  # in place on the fresh array: one allocation, not three
-        dx *= grad_out
-        return (dx,)
+        return (grad_out * (1.0 - y * y),)
 
 
 class ReLU(Function):
     """y = max(x, 0).  Backward: dx = dy where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     elementwise = True
+    derivatives = ("[{0} > 0]",)
 
     @staticmethod
     def forward(ctx, x):
-        y = (x if x > 0.0 else 0.0) if type(x) is float else np.maximum(x, 0)  # floats: skip numpy's overhead
+        y = np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
@@ -91,6 +86,7 @@ class LeakyReLU(Function):
     """y = x if x > 0 else slope * x.  Backward: dx = dy * (1 if x > 0 else slope)."""
 
     elementwise = True
+    derivatives = ("1 if {0} > 0 else slope",)
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -109,6 +105,8 @@ class Softmax(Function):
 
     Backward: dx = y * (dy - sum(dy * y)) along `dim`.
     """
+
+    derivatives = ("y ⊙ (g − Σ g ⊙ y)",)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -130,6 +128,8 @@ class LogSoftmax(Function):
     Backward: dx = dy - softmax(x) * sum(dy) along `dim`.
     """
 
+    derivatives = ("g − softmax({0}) ⊙ Σ g",)
+
     @staticmethod
     def forward(ctx, x, dim):
         shifted = x - np.max(x, axis=dim, keepdims=True)
@@ -146,6 +146,8 @@ class LogSoftmax(Function):
 
 class Dropout(Function):
     """y = x * mask / (1 - p) with a constant 0/1 mask (training only).  Backward: dx = dy * mask / (1 - p)."""
+
+    derivatives = ("g ⊙ mask/(1 − p)",)
 
     @staticmethod
     def forward(ctx, x, mask, p):

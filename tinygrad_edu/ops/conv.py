@@ -80,6 +80,8 @@ class Conv2d(Function):
     over N, OH, OW.
     """
 
+    derivatives = ("col2im({1}ᵀ · g)", "Σ over the batch of g · im2col({0})ᵀ", "g summed over N, H, W")
+
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         f, cg, kh, kw = weight.shape

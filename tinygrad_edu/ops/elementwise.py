@@ -14,6 +14,7 @@ class Add(Function):
     """y = a + b.  Backward: da = dy, db = dy."""
 
     elementwise = True
+    derivatives = ("1", "1")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -28,6 +29,7 @@ class Sub(Function):
     """y = a - b.  Backward: da = dy, db = -dy."""
 
     elementwise = True
+    derivatives = ("1", "−1")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -42,6 +44,7 @@ class Mul(Function):
     """y = a * b.  Backward: da = dy * b, db = dy * a (each input's local derivative is the other)."""
 
     elementwise = True
+    derivatives = ("{1}", "{0}")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -58,6 +61,7 @@ class Div(Function):
     """y = a / b.  Backward: da = dy / b, db = -dy * a / b**2."""
 
     elementwise = True
+    derivatives = ("1/{1}", "−{0}/{1}²")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -75,6 +79,7 @@ class Neg(Function):
     """y = -x.  Backward: dx = -dy."""
 
     elementwise = True
+    derivatives = ("−1",)
 
     @staticmethod
     def forward(ctx, x):
@@ -94,6 +99,7 @@ class Pow(Function):
     """
 
     elementwise = True
+    derivatives = ("{1}·{0}^({1} − 1)", "{0}^{1}·ln {0}")
 
     @staticmethod
     def forward(ctx, x, exponent):
@@ -118,6 +124,7 @@ class Exp(Function):
     """y = e**x.  Backward: dx = dy * y (the exponential is its own derivative)."""
 
     elementwise = True
+    derivatives = ("exp({0})",)
 
     @staticmethod
     def forward(ctx, x):
@@ -135,6 +142,7 @@ class Log(Function):
     """y = ln x.  Backward: dx = dy / x."""
 
     elementwise = True
+    derivatives = ("1/{0}",)
 
     @staticmethod
     def forward(ctx, x):
@@ -151,6 +159,7 @@ class Sqrt(Function):
     """y = sqrt(x).  Backward: dx = dy / (2 y)."""
 
     elementwise = True
+    derivatives = ("1/(2√{0})",)
 
     @staticmethod
     def forward(ctx, x):
@@ -168,6 +177,7 @@ class Abs(Function):
     """y = |x|.  Backward: dx = dy * sign(x) (0 at x = 0, as PyTorch)."""
 
     elementwise = True
+    derivatives = ("sign({0})",)
 
     @staticmethod
     def forward(ctx, x):
@@ -184,6 +194,7 @@ class Clamp(Function):
     """y = min(max(x, min), max).  Backward: dx = dy where min <= x <= max, else 0 (as PyTorch)."""
 
     elementwise = True
+    derivatives = ("[min ≤ {0} ≤ max]",)
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
@@ -207,6 +218,7 @@ class Where(Function):
     """y = a where cond else b (cond is a constant boolean array).  Backward: da = dy*cond, db = dy*~cond."""
 
     elementwise = True
+    derivatives = ("[cond]", "[not cond]")
 
     @staticmethod
     def forward(ctx, a, b, cond):

@@ -12,6 +12,8 @@ class MatMul(Function):
     Backward: da = dy @ b^T, db = a^T @ dy (the engine sums broadcast batch axes).
     """
 
+    derivatives = ("g · {1}ᵀ", "{0}ᵀ · g")
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -47,6 +49,8 @@ class Affine(Function):
     Backward: dX = dY W, dW = dY^T X (the notes' X^T·dL/dY, transposed with W), db = dY summed over the batch
     (dY itself for a per-row offset).
     """
+
+    derivatives = ("g · {1}", "gᵀ · {0}", "g summed over the batch (g itself if b has y's shape)")
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):

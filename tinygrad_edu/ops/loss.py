@@ -32,6 +32,8 @@ class NLLLoss(Function):
     PyTorch.  Backward: dlogp[n, t_n] = -dy w[t_n] (/ that sum for 'mean'); zero elsewhere.
     """
 
+    derivatives = ("−g·w[t]/Σw[t] at each target class (−g/N without class weights)",)
+
     @staticmethod
     def forward(ctx, logp, target, ignore_index=-100, reduction="mean", weight=None):
         keep = target != ignore_index
@@ -64,6 +66,8 @@ class BinaryCrossEntropy(Function):
     unclamped, as PyTorch (infinite at p = 0 or 1).
     """
 
+    derivatives = ("g ⊙ ({0} − {1}) ⊘ ({0}(1 − {0})) (unweighted)", "−g ⊙ logit({0}) (unweighted)")
+
     @staticmethod
     def forward(ctx, p, target, reduction="mean", weight=None):
         ctx.save_for_backward(p, target)
@@ -93,6 +97,8 @@ class BinaryCrossEntropyWithLogits(Function):
     Backward: dx = dy w [σ(x) - t - (q - 1) t σ(-x)]        (= dy w (σ(x) - t) when q = 1);
               dt = dy w [(q - 1) softplus(-x) - x]          (= -dy w x when q = 1).
     """
+
+    derivatives = ("g ⊙ (σ({0}) − {1}) (unweighted)", "−g ⊙ {0} (unweighted)")
 
     @staticmethod
     def forward(ctx, x, target, reduction="mean", weight=None, pos_weight=None):

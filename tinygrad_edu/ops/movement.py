@@ -11,6 +11,8 @@ from ..autograd import Function
 class Reshape(Function):
     """y = x viewed with a new shape (same entries, same order).  Backward: dx = dy reshaped back."""
 
+    derivatives = ("g reshaped to the shape of {0}",)
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = np.shape(x)
@@ -23,6 +25,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """y = x with its axes reordered by `dims`.  Backward: dx = dy with the inverse order."""
+
+    derivatives = ("g with the axes put back",)
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -50,6 +54,8 @@ class GetItem(Function):
     Backward: dx is zero except where entries were read; an entry read several times (repeated integer
     indices) receives the sum of their gradients (np.add.at accumulates, plain assignment would not).
     """
+
+    derivatives = ("g written into zeros where {0} was read",)
 
     @staticmethod
     def forward(ctx, x, index):

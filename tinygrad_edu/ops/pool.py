@@ -54,6 +54,8 @@ class MaxPool2d(Function):
     window's maximum that no earlier offset has claimed.
     """
 
+    derivatives = ("g routed to the maximum of each window",)
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation=(1, 1), out_hw=None):
         xp = pad2d(x, padding, value=-np.inf)
@@ -121,6 +123,8 @@ class AvgPool2d(Function):
 
     Backward: each entry of a window receives dout / divisor.
     """
+
+    derivatives = ("g spread evenly over each window",)
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad=True, out_hw=None, extra=(0, 0)):

@@ -15,6 +15,8 @@ def _expand_back(grad_out, shape, dim, keepdim):
 class Sum(Function):
     """y = sum of x over `dim` (a tuple of axes, or None for all).  Backward: dx = dy copied over those axes."""
 
+    derivatives = ("g broadcast back to the shape of {0}",)
+
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = np.shape(x), dim, keepdim
@@ -27,6 +29,8 @@ class Sum(Function):
 
 class Mean(Function):
     """y = mean of x over `dim`.  Backward: dx = dy / n copied over those axes (n entries were averaged)."""
+
+    derivatives = ("g broadcast back to the shape of {0}, divided by the count",)
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
