@@ -1,30 +1,29 @@
-"""Why a hand-written gradient is wrong: the classic mistakes recognised from the numbers, and the report.
+"""Why a gradient is wrong: the classic mistakes recognised from the numbers.
 
-    diagnose(evidence, others)     the first recognised pattern, as a sentence, or None
-    ParamResult, HomeworkReport    what check_grads / check_loss_grad / check_layer return
+    diagnose(evidence, others, batch_sizes)    the first recognised pattern, as a sentence, or None
 
 Patterns, in the order they are tried: wrong shape (transposed, not summed over the batch), non-finite values,
-a transposed square gradient, a gradient equal to another parameter's (or to another bias gradient pushed back
-through a weight: the notes' `np.sum(dz1, axis=0)` for b1), a sign flip, a constant factor (1/N: the batch
-size), zeros where the loss does change (a missing term), and a loss that does not change at all.
-Every pattern needs the gradient to disagree with the numbers, so a correct gradient is never diagnosed.
+a gradient that is the parameter array itself, a transposed square gradient, a gradient equal to another
+parameter's (or to another bias gradient pushed back through a weight: the notes' `np.sum(dz1, axis=0)` for
+b1), a mask taken on the wrong array (a layer's dout known), a bias summed over the wrong axis, a sign flip (of
+everything, or of one row or column), a constant factor (named; the batch size only when it is the loss's
+batch dimension; a factor 2's usual causes), a missing or extra regularization gradient (c * W), zeros where
+the loss does change (a missing term), and a loss that does not change at all.
+Every pattern needs the gradient to disagree with the numbers, so a correct gradient is never diagnosed; a
+mistake no pattern explains gets no sentence rather than a guess.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-__all__ = ["Evidence", "diagnose", "ParamResult", "Mutation", "HomeworkReport", "rel_error", "PATTERN_RTOL"]
+from .gradient_report import HomeworkReport, Mutation, ParamResult
+from .numeric_grad import Evidence, rel_error
+
+__all__ = ["Evidence", "diagnose", "ParamResult", "Mutation", "HomeworkReport", "rel_error", "PATTERN_RTOL",
+           "PATTERNS"]
 
 PATTERN_RTOL = 1e-4     # agreement needed to say "your gradient is exactly X" (looser than the pass threshold)
-
-
-def rel_error(a, n):
-    """cs231n's relative error, entry by entry: |a - n| / max(1e-8, |a| + |n|)."""
-    a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    return np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))
 
 
 def _close(x, y, atol, rtol=PATTERN_RTOL):
@@ -33,33 +32,6 @@ def _close(x, y, atol, rtol=PATTERN_RTOL):
     if x.shape != y.shape or x.size == 0 or not (np.isfinite(x).all() and np.isfinite(y).all()):
         return False
     return bool(np.all((np.abs(x - y) <= atol) | (rel_error(x, y) <= rtol)))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the diagnosis sees of one parameter.
-
-    analytic: the student's gradient as returned (float64, any shape); value: the parameter itself (None when
-    unknown); shape: the parameter's shape; index: flat indices of the entries compared (kinks left out);
-    numeric: central differences at those entries; atol: the differences' rounding noise.
-    """
-
-    name: str
-    shape: tuple
-    analytic: np.ndarray
-    index: np.ndarray
-    numeric: np.ndarray
-    atol: float
-    value: np.ndarray | None = None
-    label: str = "grads[{!r}]"         # how to name the student's gradient in a sentence
-
-    @property
-    def grad(self):
-        return self.label.format(self.name)
-
-    def at(self, array):
-        """array's entries at the compared positions (array has the parameter's size)."""
-        return np.asarray(array, dtype=np.float64).reshape(-1)[self.index]
 
 
 # ------------------------------------------------------------------------------------------------ patterns
@@ -149,16 +121,119 @@ def _constant_factor(ev, others, sizes):
     if abs(c - 1) < 1e-3 or abs(c + 1) < 1e-3 or not _close(a, c * n, ev.atol):
         return None
     k = round(c)
-    if k >= 2 and abs(c - k) < 1e-3 * k:
-        batch = f" (N = {k}, the batch size here)" if k in sizes else f" (if your batch has {k} examples)"
-        return (f"constant factor: numeric = {ev.grad} / {k} exactly{batch}: did you forget to divide by the "
-                "batch size? (dy = (y - t) / N)")
+    if k >= 2 and abs(c - k) < 1e-3 * k:                        # the gradient is k times too large
+        said = f"constant factor: numeric = {ev.grad} / {k} exactly"
+        if k in sizes:
+            return (f"{said} (N = {k}, the batch size here): did you forget to divide by the batch size? "
+                    "(dy = (y - t) / N)")
+        if k == 2:
+            return (f"{said}: your gradient is twice the right one. The usual causes of a factor 2: a loss term "
+                    "0.5 * x**2 differentiated as 2 * x (0.5 * reg * sum(W * W) has gradient reg * W, not "
+                    "2 * reg * W), or one term added twice")
+        return f"{said}: your gradient is {k} times the right one (a term added {k} times? a scale applied twice?)"
     k = round(1 / c)
-    if k >= 2 and abs(1 / c - k) < 1e-3 * k:
-        batch = f" (N = {k}, the batch size here)" if k in sizes else ""
-        return (f"constant factor: numeric = {k} x {ev.grad} exactly{batch}: divided by the batch size twice, "
-                "or averaged where the loss sums?")
-    return f"constant factor: numeric = {ev.grad} / {c:.6g} everywhere: a scale is wrong (2 * reg * W? 1/N?)"
+    if k >= 2 and abs(1 / c - k) < 1e-3 * k:                    # the gradient is k times too small
+        said = f"constant factor: numeric = {k} x {ev.grad} exactly"
+        if k in sizes:
+            return (f"{said} (N = {k}, the batch size here): divided by the batch size twice, or averaged where "
+                    "the loss sums?")
+        if k == 2:
+            return (f"{said}: your gradient is half the right one. The usual causes of a factor 2: the 2 of "
+                    "d(x**2) = 2 * x left out (reg * sum(W * W) has gradient 2 * reg * W), or a 0.5 applied twice")
+        return f"{said}: your gradient is 1/{k} of the right one (a scale applied where it does not belong?)"
+    return f"constant factor: numeric = {ev.grad} / {c:.6g} everywhere: a scale factor in the backward pass is wrong"
+
+
+def _regularization(ev, others, sizes):
+    """numeric - analytic = c W: a term c/2 * sum(W * W) of the loss whose gradient c * W is missing (or extra)."""
+    if ev.value is None or ev.value.shape != tuple(ev.shape) or _right(ev):
+        return None
+    a, n, w = ev.at(ev.analytic), ev.numeric, ev.at(ev.value)
+    if not np.any(np.abs(w) > 0):
+        return None
+    d = n - a
+    c = float(d @ w / (w @ w))
+    scale = max(float(np.max(np.abs(n))), float(np.max(np.abs(a))), 1e-300)
+    if abs(c) * float(np.max(np.abs(w))) < 1e-3 * scale or not _close(a + c * w, n, ev.atol):
+        return None
+    name, reg = ev.name, ev.reg
+    if c > 0:
+        said = f"numeric - {ev.grad} = {c:.6g} * {name} exactly: the regularization gradient is missing"
+        if reg and abs(c - 2 * reg) <= 1e-3 * abs(reg):
+            return f"{said}: add 2 * reg * {name} (reg = {reg:g}), the gradient of reg * sum({name} * {name})"
+        if reg and abs(c - reg) <= 1e-3 * abs(reg):
+            return f"{said}: add reg * {name} (reg = {reg:g}), the gradient of 0.5 * reg * sum({name} * {name})"
+        return f"{said} (a loss term {c / 2:.6g} * sum({name} * {name}) has gradient {c:.6g} * {name})"
+    said = f"{ev.grad} - numeric = {-c:.6g} * {name} exactly: your gradient has a term the loss does not have"
+    if reg and abs(-c - reg) <= 1e-3 * abs(reg):
+        return (f"{said}: reg * {name} (reg = {reg:g}) added twice, or 2 * reg * {name} where the loss has "
+                f"0.5 * reg * sum({name} * {name})?")
+    if reg and abs(-c - 2 * reg) <= 1e-3 * abs(reg):
+        return f"{said}: 2 * reg * {name} (reg = {reg:g}) added, but the loss has no reg * sum({name} * {name})?"
+    return f"{said} (a regularization gradient the loss does not match?)"
+
+
+def _sign_in_one_row(ev, others, sizes):
+    """Right everywhere except one row (or column) that is exactly minus the numbers."""
+    if len(ev.shape) != 2 or _right(ev):
+        return None
+    a, n = ev.at(ev.analytic), ev.numeric
+    where = np.unravel_index(ev.index, ev.shape)
+    for axis, word in ((0, "row"), (1, "column")):
+        lines = where[axis]
+        flipped = []
+        for line in np.unique(lines):
+            sel = lines == line
+            if _close(a[sel], n[sel], ev.atol):
+                continue
+            if not _close(-a[sel], n[sel], ev.atol):
+                break
+            flipped.append(int(line))
+        else:
+            if len(flipped) == 1 and ev.shape[axis] > 1:
+                at = f"{ev.grad}[{flipped[0]}]" if axis == 0 else f"{ev.grad}[:, {flipped[0]}]"
+                return (f"sign error in one {word}: {at} is exactly minus the numeric gradient and every other "
+                        f"{word} is right: look for a + / - or (a - b) / (b - a) in what writes that {word}")
+    return None
+
+
+def _aliased(ev, others, sizes):
+    """The gradient is the parameter array itself: `dW = params['W']; dW *= ...` changes W as well."""
+    if _right(ev) or ev.value is None or ev.analytic.shape != tuple(ev.shape) or not np.any(ev.at(ev.value)):
+        return None
+    if ev.aliased or _close(ev.at(ev.analytic), ev.at(ev.value), 0.0, rtol=1e-12):
+        return (f"{ev.grad} is {ev.name} itself (the same values{', the same array' if ev.aliased else ''}): "
+                f"`d = params[...]` gives a second name for the parameter, not a copy, so `d *= ...` or `d += ...` "
+                f"also changes {ev.name}; start from np.zeros_like({ev.name}) or {ev.name}.copy()")
+    return None
+
+
+def _wrong_mask(ev, others, sizes):
+    """A layer's dx keeps dout on some entries and zeroes the rest, but not where the forward passed x through."""
+    u = ev.upstream
+    if u is None or u.shape != tuple(ev.shape) or _right(ev):
+        return None
+    a, n, up = ev.at(ev.analytic), ev.numeric, ev.at(u)
+    mine = np.abs(a - up) <= ev.atol + PATTERN_RTOL * np.abs(up)
+    right = np.abs(n - up) <= ev.atol + PATTERN_RTOL * np.abs(up)
+    if not (np.all(mine | (a == 0)) and np.all(right | (np.abs(n) <= ev.atol))):
+        return None                                        # not a 0/1 mask of dout on both sides
+    said = (f"{ev.grad} keeps dout on the wrong entries ({int(np.sum(mine != right))} of {len(a)} differ): "
+            "a mask taken on the wrong array")
+    if np.array_equal(mine & (np.abs(up) > ev.atol), up > ev.atol):
+        return f"{said}: it keeps dout where dout > 0; the mask comes from the forward input (x > 0, from the cache)"
+    return f"{said}: the mask must come from the forward pass's own input (x > 0 for a ReLU), kept in the cache"
+
+
+def _bias_axis(ev, others, sizes):
+    """A bias gradient summed over the features instead of the batch, when the two sizes happen to agree."""
+    u = ev.upstream
+    if u is None or u.ndim != 2 or len(ev.shape) != 1 or u.shape[0] != u.shape[1] or u.shape[1] != ev.shape[0]:
+        return None
+    if _right(ev) or not _close(ev.at(ev.analytic), ev.at(u.sum(axis=1)), ev.atol):
+        return None
+    return (f"{ev.grad} is dout summed over axis 1 (each example's features); {ev.name} is added to every row, so "
+            "its gradient sums dout over the batch, axis 0. The shapes agree here only because N equals the width")
 
 
 def _missing_term(ev, others, sizes):
@@ -184,15 +259,15 @@ def _loss_ignores(ev, others, sizes):
     return None
 
 
-PATTERNS = (_wrong_shape, _non_finite, _transposed, _equals_other, _sign_flip, _constant_factor, _missing_term,
-            _loss_ignores)
+PATTERNS = (_wrong_shape, _non_finite, _aliased, _transposed, _equals_other, _wrong_mask, _bias_axis, _sign_flip,
+            _sign_in_one_row, _constant_factor, _regularization, _missing_term, _loss_ignores)
 
 
 def diagnose(ev, others=(), batch_sizes=()):
     """The first pattern that explains ev's wrong gradient, as a sentence; None when none does (or it is right).
 
-    others: the Evidence of the other parameters (for "equals another gradient"); batch_sizes: sizes the
-    factor pattern may name (the first dimension of the data).
+    others: the Evidence of the other parameters (for "equals another gradient"); batch_sizes: the loss's batch
+    sizes, which the factor pattern may name (never a layer's: its backward does not divide by N).
     """
     others = [o for o in others if o.name != ev.name]
     for pattern in PATTERNS:
@@ -202,137 +277,3 @@ def diagnose(ev, others=(), batch_sizes=()):
         if said:
             return said
     return None
-
-
-# ------------------------------------------------------------------------------------------------ report
-@dataclass(frozen=True)
-class ParamResult:
-    """One parameter's verdict.  analytic/numeric: the two values at worst_index; analytic_grad: the student's
-    gradient (float64); numeric_grad: central differences (NaN where not sampled); kinks: indices where the
-    one-sided differences disagree and the student's value lies between them (not counted as wrong)."""
-
-    name: str
-    passed: bool
-    max_rel_error: float
-    worst_index: tuple
-    analytic: float
-    numeric: float
-    diagnosis: str | None
-    checked: int
-    size: int
-    kinks: tuple
-    analytic_grad: np.ndarray
-    numeric_grad: np.ndarray
-
-    def __str__(self):
-        mark = "ok  " if self.passed else "FAIL"
-        where = (f"; worst entry {self.name}{list(self.worst_index)}: analytic {self.analytic:.6g}, numeric "
-                 f"{self.numeric:.6g}") if not np.isnan(self.analytic) else ""
-        sampled = f", {self.checked} of {self.size} entries sampled" if self.checked < self.size else ""
-        text = f"{mark} {self.name}: max relative error {self.max_rel_error:.3g}{where}{sampled}"
-        if self.kinks:
-            text += (f"\n       {len(self.kinks)} entries at a kink (one-sided differences disagree, your value lies "
-                     f"between them; not counted), e.g. {self.name}{list(self.kinks[0])}")
-        if self.diagnosis:
-            text += f"\n       diagnosis: {self.diagnosis}"
-        return text
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """Student code changed an array it was given (the check undid it)."""
-
-    by: str
-    what: str
-    changed: int
-    index: tuple | None
-
-    def __str__(self):
-        where = f", first at {list(self.index)}" if self.index else ""
-        entries = "1 entry" if self.changed == 1 else f"{self.changed} entries"
-        return (f"{self.by} modified {self.what} in place ({entries}{where}). The check undid it, but your code "
-                "changes its caller's arrays: work on a copy (x = x.copy()) or build a new array")
-
-
-@dataclass(frozen=True)
-class HomeworkReport:
-    """The verdict of check_grads / check_loss_grad / check_layer: truthy when every gradient matches.
-
-    report["b1"].passed, `for r in report`, str(report) (plain text), report.print(console=None) (a rich table).
-    notes: precision warnings; mutations: arguments the student's code changed in place.
-    """
-
-    check: str
-    results: tuple
-    h: float
-    rtol: float
-    atol: float
-    notes: tuple = ()
-    mutations: tuple = ()
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
-    @property
-    def failed(self):
-        return [r.name for r in self.results if not r.passed]
-
-    def __bool__(self):
-        return self.passed
-
-    def __iter__(self):
-        return iter(self.results)
-
-    def __len__(self):
-        return len(self.results)
-
-    def __getitem__(self, name):
-        for r in self.results:
-            if r.name == name:
-                return r
-        raise KeyError(f"{self.check} report: no parameter named {name!r} (checked: {[r.name for r in self.results]})")
-
-    def headline(self):
-        if self.passed:
-            return f"{self.check} passed: every gradient matches ({len(self.results)} checked)"
-        return f"{self.check} FAILED: wrong gradient for {', '.join(self.failed)} ({len(self.results)} checked)"
-
-    def thresholds(self):
-        return (f"central differences, h={self.h:g}; relative error |a - n| / max(1e-8, |a| + |n|) per entry (cs231n), "
-                f"max over the entries checked; an entry passes at <= {self.rtol:g}, or when |a - n| <= "
-                f"{self.atol:.2g} (the differences' rounding noise). cs231n's guide: < 1e-7 good, < 1e-4 fine with "
-                "kinks, > 1e-2 probably wrong")
-
-    def __str__(self):
-        lines = [self.headline(), "  " + self.thresholds()]
-        lines += ["  " + str(r) for r in self.results]
-        lines += ["  NOTE: " + n for n in self.notes]
-        lines += ["  MUTATION: " + str(m) for m in self.mutations]
-        return "\n".join(lines)
-
-    def __rich__(self):
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=self.headline(), title_style="bold green" if self.passed else "bold red")
-        for column in ("", "param", "max rel err", "worst at", "analytic", "numeric", "checked", "kinks"):
-            table.add_column(column, justify="left" if column in ("", "param") else "right")
-        for r in self.results:
-            table.add_row(Text("ok", style="green") if r.passed else Text("FAIL", style="bold red"), r.name,
-                          f"{r.max_rel_error:.1e}", str(list(r.worst_index)), f"{r.analytic:.4g}", f"{r.numeric:.4g}",
-                          f"{r.checked}/{r.size}", str(len(r.kinks)) if r.kinks else "")
-        parts = [table, Text(self.thresholds(), style="dim")]
-        parts += [Text(f"{r.name}: {len(r.kinks)} entries at a kink (one-sided differences disagree, your value lies "
-                       f"between them; not counted), e.g. {r.name}{list(r.kinks[0])}", style="dim")
-                  for r in self.results if r.kinks]
-        parts += [Text(f"{r.name}: {r.diagnosis}", style="red") for r in self.results if r.diagnosis]
-        parts += [Text(f"note: {n}", style="yellow") for n in self.notes]
-        parts += [Text(f"mutation: {m}", style="bold yellow") for m in self.mutations]
-        return Group(*parts)
-
-    def print(self, console=None):
-        from rich.console import Console
-
-        (console or Console()).print(self)

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .diagnosis import Evidence, HomeworkReport, ParamResult, diagnose, rel_error
+from .diagnosis import HomeworkReport, ParamResult, diagnose
 from .homework_inputs import (
     CheckUsageError,
     PrecisionWarning,
@@ -32,26 +32,16 @@ from .homework_inputs import (
     _Precision,
     _promoted,
 )
+from .numeric_grad import NOISE, H, compare, draw_dout, sample_entries, vacuous_reason
 
 __all__ = ["check_grads", "check_loss_grad", "check_layer", "run_check", "run_checks", "CheckUsageError",
            "PrecisionWarning", "HomeworkReport", "ParamResult"]
 
-H = 1e-5              # cs231n's step
 RTOL = 1e-5           # an entry passes at this relative error (smooth float64 code gives ~1e-8)
 MAX_ENTRIES = 200     # larger arrays are checked on this many entries, sampled with the seed
-_NOISE = 100 * np.finfo(np.float64).eps     # rounding in a loss of size s moves a central difference by ~_NOISE*s/h
 
 
 # ------------------------------------------------------------------------------------------- differences and verdicts
-def _entries(size, max_entries, seed, k):
-    """Flat indices to check: all of them, or max_entries distinct ones drawn with (seed, k)."""
-    if max_entries is None or size <= max_entries:
-        return np.arange(size)
-    if int(max_entries) < 1:
-        raise CheckUsageError(f"max_entries must be a positive number of entries (or None for all), got {max_entries}")
-    return np.sort(np.random.default_rng([seed, k]).choice(size, size=int(max_entries), replace=False))
-
-
 def _differences(inputs, call, by, array, index, h):
     """The loss at x + h and x - h for each flat entry in index of array (perturbed in place, put back)."""
     plus, minus = np.empty(len(index)), np.empty(len(index))
@@ -64,41 +54,6 @@ def _differences(inputs, call, by, array, index, h):
     return plus, minus
 
 
-def _verdict(name, shape, analytic, index, plus, minus, f0, h, rtol, atol, value, label):
-    """A ParamResult (without diagnosis) and the Evidence a diagnosis needs."""
-    central, fwd, bwd = (plus - minus) / (2 * h), (plus - f0) / h, (f0 - minus) / h
-    numeric_grad = np.full(shape, np.nan)
-    numeric_grad.reshape(-1)[index] = central
-    size = int(np.prod(shape))
-    if analytic.shape != tuple(shape):
-        return (ParamResult(name, False, float("inf"), (), float("nan"), float("nan"), None, len(index), size, (),
-                            analytic, numeric_grad),
-                Evidence(name, tuple(shape), analytic, index, central, atol, value, label))
-    a = analytic.reshape(-1)[index]
-    with np.errstate(invalid="ignore", over="ignore"):
-        finite = np.isfinite(a) & np.isfinite(central)
-        err = np.where(finite, np.abs(a - central), np.inf)
-        rel = np.where(finite, rel_error(a, central), np.inf)
-        ok = (rel <= rtol) | (err <= atol)
-        # a kink: x +- h straddles a corner, so the one-sided slopes disagree; a value between them is a valid slope
-        lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
-        slack = atol + rtol * (np.abs(fwd) + np.abs(bwd))
-        kink = ~ok & finite & np.isfinite(lo) & np.isfinite(hi) & (hi - lo > 2 * atol) \
-            & (rel_error(fwd, bwd) > rtol) & (a >= lo - slack) & (a <= hi + slack)
-    counted = ~kink
-    failing = ~ok & counted
-    score = np.where(failing if failing.any() else counted, rel, -1.0)
-    j = int(np.argmax(score)) if counted.any() else None
-    unravel = lambda flat: tuple(int(i) for i in np.unravel_index(flat, shape))  # noqa: E731
-    result = ParamResult(
-        name=name, passed=not failing.any(), max_rel_error=float(rel[counted].max()) if counted.any() else 0.0,
-        worst_index=unravel(index[j]) if j is not None else (), analytic=float(a[j]) if j is not None else float("nan"),
-        numeric=float(central[j]) if j is not None else float("nan"), diagnosis=None, checked=len(index), size=size,
-        kinks=tuple(unravel(index[k]) for k in np.flatnonzero(kink)), analytic_grad=analytic,
-        numeric_grad=numeric_grad)
-    return result, Evidence(name, tuple(shape), analytic, index[counted], central[counted], atol, value, label)
-
-
 def _report(check, verdicts, h, rtol, atol, inputs, notes, precision, by, sizes):
     computed = precision.computed_in()
     if computed:
@@ -106,7 +61,8 @@ def _report(check, verdicts, h, rtol, atol, inputs, notes, precision, by, sizes)
                   f"central differences with h={h:g} are then too noisy to judge; compute in float64")
     evidence = [ev for _, ev in verdicts]
     results = tuple(r if r.passed else replace(r, diagnosis=diagnose(ev, evidence, sizes)) for r, ev in verdicts)
-    return HomeworkReport(check, results, h, rtol, atol, tuple(notes), tuple(inputs.mutations.values()))
+    return HomeworkReport(check, results, h, rtol, atol, tuple(notes), tuple(inputs.mutations.values()),
+                          vacuous=vacuous_reason(results, atol))
 
 
 def _annotate(error, by, check, inputs):
@@ -129,9 +85,11 @@ def _arg_names(fn, count):
     return [params[i] if i < len(params) else f"input {i}" for i in range(count)]
 
 
-def _check_options(h, rtol):
+def _check_options(h, rtol, seed=0):
     if not (h > 0 and rtol > 0):
         raise CheckUsageError(f"h and rtol must be positive, got h={h}, rtol={rtol}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise CheckUsageError(f"seed must be a whole number >= 0 (it seeds the sampling of entries), got {seed!r}")
 
 
 # ------------------------------------------------------------------------------------------- the three checkers
@@ -147,7 +105,7 @@ def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRI
         report = check_grads(lambda: net.loss(x, t), net.params, net.gradient(x, t))
         report["b1"].passed, report["b1"].diagnosis
     """
-    _check_options(h, rtol)
+    _check_options(h, rtol, seed)
     if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
         raise CheckUsageError(f"check_grads: params and grads must be dicts name -> array, got "
                               f"{type(params).__name__} and {type(grads).__name__}")
@@ -162,6 +120,10 @@ def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRI
             raise CheckUsageError(f"check_grads: params[{n!r}] must be a writeable float numpy array (it is perturbed "
                                   f"in place and restored), got {type(p).__name__} {getattr(p, 'dtype', '')}")
     by, inputs, precision, notes = _name(loss_fn, "loss_fn"), _Inputs(), _Precision(), _Notes("check_grads")
+    if not names:
+        return HomeworkReport(f"check_grads({by})", (), h, rtol, 0.0, vacuous="params is empty (or names=[]): "
+                              "there is no gradient to check")
+    aliased = {n for n in names if isinstance(grads[n], np.ndarray) and np.shares_memory(grads[n], params[n])}
     originals = {n: params[n] for n in names}
     try:
         work = {}
@@ -180,13 +142,13 @@ def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRI
                 inputs.add(f"grads[{n!r}]", g)
         call = lambda: precision.loss(loss_fn(), by)  # noqa: E731
         f0 = inputs.probe(call, by)
-        atol = _NOISE * abs(f0) / h
+        atol = NOISE * abs(f0) / h
         verdicts = []
         for k, n in enumerate(names):
-            index = _entries(work[n].size, max_entries, seed, k)
+            index = sample_entries(work[n].size, max_entries, seed, k)
             plus, minus = _differences(inputs, call, by, work[n], index, h)
-            verdicts.append(_verdict(n, work[n].shape, analytic[n], index, plus, minus, f0, h, rtol, atol,
-                                     inputs.pristine(work[n]), "grads[{!r}]"))
+            verdicts.append(compare(n, work[n].shape, analytic[n], index, plus, minus, f0, h, rtol, atol,
+                                    value=inputs.pristine(work[n]), label="grads[{!r}]", aliased=n in aliased))
     except Exception as error:
         _annotate(error, by, "check_grads", inputs)
         raise
@@ -205,7 +167,7 @@ def check_loss_grad(fn, W, *args, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=
 
         report = check_loss_grad(svm_loss_naive, W, X, y, 0.1)
     """
-    _check_options(h, rtol)
+    _check_options(h, rtol, seed)
     if not isinstance(W, np.ndarray) or W.dtype.kind != "f":
         raise CheckUsageError(f"check_loss_grad: W must be a float numpy array, got {type(W).__name__} "
                               f"{getattr(W, 'dtype', '')}")
@@ -220,24 +182,32 @@ def check_loss_grad(fn, W, *args, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=
             inputs.add(label, a)
         wargs.append(a)
     try:
-        first = inputs.probe(lambda: _copied(fn(work, *wargs)), by)
+        seen = {}
+
+        def first_call():
+            result = fn(work, *wargs)
+            if isinstance(result, (tuple, list)) and len(result) == 2 and isinstance(result[1], np.ndarray):
+                seen["aliased"] = np.shares_memory(result[1], work)      # dW = W; dW *= ...: W itself
+            return _copied(result)
+        first = inputs.probe(first_call, by)
         if not isinstance(first, (tuple, list)) or len(first) != 2:
             raise CheckUsageError(f"check_loss_grad: {by}(W, ...) must return (loss, dW), got {type(first).__name__}")
         f0 = precision.loss(first[0], by)
         analytic = _as_grad(first[1], "dW", notes)
         notes.flush()
-        atol = _NOISE * abs(f0) / h
+        atol = NOISE * abs(f0) / h
         call = lambda: precision.loss(fn(work, *wargs), by)  # noqa: E731
-        index = _entries(work.size, max_entries, seed, 0)
+        index = sample_entries(work.size, max_entries, seed, 0)
         plus, minus = _differences(inputs, call, by, work, index, h)
-        verdicts = [_verdict(name, work.shape, analytic, index, plus, minus, f0, h, rtol, atol,
-                             inputs.pristine(work), "d{}")]
+        verdicts = [compare(name, work.shape, analytic, index, plus, minus, f0, h, rtol, atol,
+                            value=inputs.pristine(work), label="d{}", reg=regularization(labels[1:], args),
+                            aliased=seen.get("aliased", False))]
     except Exception as error:
         _annotate(error, by, "check_loss_grad", inputs)
         raise
     finally:
         inputs.restore()
-    sizes = [a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim >= 1]
+    sizes = batch_sizes(args)
     return _report(f"check_loss_grad({by})", verdicts, h, rtol, atol, inputs, notes, precision, by, sizes)
 
 
@@ -246,13 +216,14 @@ def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entri
 
     forward(*inputs) -> (out, cache); backward(dout, cache) -> one gradient per float-array input, in order
     (a single array when there is one).  Other inputs (int arrays, dicts of settings) are passed through.
-    dout: the upstream gradient, out's shape (default: standard normal, drawn with seed).  Results are
-    named after forward's parameters (x, w, b), or names=[...].  Both functions get copies of the arrays.
+    dout: the upstream gradient, out's shape (default: standard normal from a fresh os.urandom seed, re-drawn
+    if it equals an input, so no input can share its stream).  Results are named after forward's parameters
+    (x, w, b), or names=[...].  Both functions get copies of the arrays.
 
         report = check_layer(affine_forward, affine_backward, x, w, b)
         report["w"].max_rel_error
     """
-    _check_options(h, rtol)
+    _check_options(h, rtol, seed)
     fwd_name, bwd_name = _name(forward, "forward"), _name(backward, "backward")
     labels = list(names) if names is not None else _arg_names(forward, len(inputs))
     if len(labels) != len(inputs):
@@ -268,6 +239,7 @@ def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entri
         work.append(x)
     if not checked:
         raise CheckUsageError("check_layer: no input is a float numpy array, so there is nothing to check")
+    by = fwd_name                                        # whose code runs now, for the note on an exception
     try:
         first = guard.probe(lambda: _copied(forward(*work)), fwd_name)
         if not isinstance(first, (tuple, list)) or len(first) != 2:
@@ -279,34 +251,49 @@ def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entri
             notes.add(f"check_layer: {fwd_name} computes in {out.dtype} from float64 inputs; the check is then too "
                       "noisy to judge (compute in float64)")
         if dout is None:
-            dout = np.random.default_rng(seed).standard_normal(out.shape)
+            dout = draw_dout(out.shape, [x for x in work if isinstance(x, np.ndarray)] + [out])
         dout = np.array(dout, dtype=np.float64)
         if dout.shape != out.shape:
             raise CheckUsageError(f"check_layer: dout has shape {dout.shape} but {fwd_name}'s out has {out.shape}")
         given = dout.copy()                              # backward's copy: writing into it is reported
         guard.add("dout", given)
-        guard.doing = f"running {bwd_name}"
+        guard.doing, by = f"running {bwd_name}", bwd_name
         grads = guard.probe(lambda: _copied(backward(given, first[1])), bwd_name)
+        by = fwd_name
         grads = _layer_grads(grads, checked, len(inputs), bwd_name)
         analytic = [_as_grad(g, f"d{labels[i]}", notes) for i, g in zip(checked, grads)]
         notes.flush()
         f0 = float(np.sum(out * dout))
-        atol = _NOISE * float(np.sum(np.abs(out * dout))) / h     # the sum's size before its terms cancel
+        atol = NOISE * float(np.sum(np.abs(out * dout))) / h     # the sum's size before its terms cancel
         call = lambda: float(np.sum(np.asarray(forward(*work)[0], dtype=np.float64) * dout))  # noqa: E731
         verdicts = []
         for k, (i, a) in enumerate(zip(checked, analytic)):
-            index = _entries(work[i].size, max_entries, seed, k)
+            index = sample_entries(work[i].size, max_entries, seed, k)
             plus, minus = _differences(guard, call, fwd_name, work[i], index, h)
-            verdicts.append(_verdict(labels[i], work[i].shape, a, index, plus, minus, f0, h, rtol, atol,
-                                     guard.pristine(work[i]), "d{}"))
+            verdicts.append(compare(labels[i], work[i].shape, a, index, plus, minus, f0, h, rtol, atol,
+                                    value=guard.pristine(work[i]), label="d{}", upstream=dout))
     except Exception as error:
-        _annotate(error, fwd_name, "check_layer", guard)
+        _annotate(error, by, "check_layer", guard)
         raise
     finally:
         guard.restore()
-    sizes = [x.shape[0] for x in inputs if isinstance(x, np.ndarray) and x.ndim >= 1]
+    # no batch sizes: a layer's backward never divides by N (the loss above it does)
     return _report(f"check_layer({fwd_name}, {bwd_name})", verdicts, h, rtol, atol, guard, notes, precision, fwd_name,
-                   sizes)
+                   ())
+
+
+def batch_sizes(args):
+    """The loss's batch size(s): the first dimension of its data arrays (X (N, D) and y (N,) after W)."""
+    return sorted({a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim >= 1})
+
+
+def regularization(labels, args):
+    """The regularization strength among a loss's arguments: the number passed as `reg` (or `lam`, `lambda_`)."""
+    for label, a in zip(labels, args):
+        if label in ("reg", "lam", "lambda_", "weight_decay") and isinstance(a, (int, float, np.floating)) \
+                and not isinstance(a, bool):
+            return float(a)
+    return None
 
 
 def _layer_grads(grads, checked, n_inputs, by):

@@ -12,13 +12,10 @@ import warnings
 
 import numpy as np
 
-from .diagnosis import Mutation
+from .gradient_report import Mutation
+from .numeric_grad import CheckUsageError
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
-
-
-class CheckUsageError(ValueError):
-    """The check was called wrongly (not a wrong gradient): bad arguments, or student code of the wrong shape."""
 
 
 class PrecisionWarning(UserWarning):
