@@ -165,7 +165,7 @@ def test_render_command_for_a_script(tmp_path, capsys):
     assert cli.main(["render", f"{script}:several", "--out", str(out)]) == 0
     assert (out / f"net_double.{ext}").exists() and "ready-made" in (out / "net_picture.dot").read_text()
     assert cli.main(["render", f"{script}:rnn", "--out", str(out), "--bptt"]) == 0
-    assert "backpropagation through time" in (out / "net.dot").read_text()
+    assert "backpropagation through time" in (out / "net_rnn.dot").read_text()    # FILE:FUNCTION: its own file
     capsys.readouterr()
     assert cli.main(["render", f"{script}:missing", "--out", str(out)]) == 2
     assert "defines no function missing()" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """The `tinygrad-edu` command (also `python -m tinygrad_edu`).
 
-    tinygrad-edu lessons                         list the lessons
-    tinygrad-edu lesson N [--step] [--fast] [--out DIR]   run lesson N; --out writes its pictures (SVG + DOT)
+    tinygrad-edu lessons [--html DIR]            list the lessons (--html: write every lesson as a web page)
+    tinygrad-edu lesson N [--step] [--fast] [--out DIR] [--html DIR]   run lesson N; --out writes its pictures
+                                                 (SVG + DOT), --html the lesson as a page (lessons/html_lesson.py)
     tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
     tinygrad-edu grade ASSIGNMENT.py DIR... --out OUT   grade a class into Gradescope's results.json (grade_command.py)
@@ -25,6 +26,11 @@ def _cmd_lessons(args):
 
     import lessons
 
+    if args.html is not None:
+        from lessons.html_lesson import write_all
+
+        print("\n".join(write_all(args.html, fast=args.fast)))
+        return 0
     table = Table(title="tinygrad_edu lessons")
     table.add_column("N", justify="right")
     table.add_column("lesson (script in lessons/)", ratio=1)
@@ -53,6 +59,11 @@ def _cmd_lesson(args):
         except OSError as error:
             print(f"tinygrad-edu lesson: cannot write pictures to --out {args.out!r}: {error}", file=sys.stderr)
             return 2
+    if args.html is not None:
+        from lessons.html_lesson import write_lesson
+
+        print(write_lesson(args.number, args.html, fast=args.fast))
+        return 0
     lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
     return finish(lesson, module.run, args.number)
 
@@ -142,7 +153,11 @@ def _cmd_gradcheck(args):
 
 def _cmd_render(args):
     try:
-        if args.target.isdigit():
+        if args.target.isdigit() and args.format == "html":
+            from lessons.html_lesson import render_pictures_html
+
+            paths = render_pictures_html(int(args.target), args.out)
+        elif args.target.isdigit():
             from lessons.runner import render_lesson
 
             paths = render_lesson(int(args.target), args.out, args.format)
@@ -167,12 +182,17 @@ def _cmd_grade(args):
 def build_parser():
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="An educational autograd engine.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("lessons", help="list the lessons").set_defaults(func=_cmd_lessons)
+    p = sub.add_parser("lessons", help="list the lessons (--html DIR: write them all as web pages)")
+    p.add_argument("--html", default=None, metavar="DIR", help="write every lesson as a web page, and DIR/index.html")
+    p.add_argument("--fast", action="store_true", help="with --html: the reduced versions (fewer epochs and samples)")
+    p.set_defaults(func=_cmd_lessons)
     p = sub.add_parser("lesson", help="run one lesson")
     p.add_argument("number", type=int)
     p.add_argument("--step", action="store_true", help="pause between steps (only when attached to a terminal)")
     p.add_argument("--out", default=None, help="write the lesson's pictures (SVG and DOT) to this directory")
     p.add_argument("--fast", action="store_true", help="a reduced version (fewer epochs and samples), as the tests run")
+    p.add_argument("--html", default=None, metavar="DIR", help="write the lesson as a web page DIR/lessonNN.html "
+                   "(narrative, checks, tables, pictures, graphs to step through)")
     p.set_defaults(func=_cmd_lesson)
     p = sub.add_parser("gradcheck", help="check a homework's hand-written gradients", epilog=GRADCHECK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -185,7 +205,8 @@ def build_parser():
                        "a function returning the loss or a Digraph; see visualize/command.py)")
     p.add_argument("target", metavar="N | FILE.py[:FUNCTION]")
     p.add_argument("--out", default="out", help="directory for the pictures (default: out)")
-    p.add_argument("--format", default="svg", choices=("svg", "png", "pdf"))
+    p.add_argument("--format", default="svg", choices=("svg", "png", "pdf", "html"),
+                   help="html: an interactive page per graph (step forward and backward in a browser)")
     p.add_argument("--direction", default="forward", choices=("forward", "backward", "both"))
     p.add_argument("--collapse", default=None, help="module, time or a scope depth (scripts only)")
     p.add_argument("--bptt", action="store_true", help="the BPTT view: one cluster per time step (scripts only)")
