@@ -483,3 +483,32 @@ def test_bad_arguments_are_the_callers_errors(tmp_path):
         Sandbox(path, directory=tmp_path / "elsewhere")
     with pytest.raises(ValueError, match="isolation must be"):
         Sandbox(path, isolation="docker")
+
+
+def test_a_failed_import_leaves_no_process_or_folder(tmp_path):
+    path = write(tmp_path, "raise RuntimeError('no')\n")
+    box = Sandbox(path, FAST, isolation="none")
+    with pytest.raises(SandboxFailure, match="raised RuntimeError while your file was imported: no"):
+        box.start()
+    assert not os.path.exists(box.workdir) and not box.alive
+    with pytest.raises(SandboxFailure, match="no longer running"):
+        box.call("f")
+
+
+def test_a_child_that_cannot_start_is_not_blamed_on_the_student(tmp_path, monkeypatch):
+    import tinygrad_edu.sandbox as sandbox
+
+    broken = tmp_path / "child.py"
+    broken.write_text("import sys\nprint('numpy is missing here', file=sys.stderr)\nsys.exit(1)\n")
+    monkeypatch.setattr(sandbox, "_CHILD", str(broken))
+    path = write(tmp_path / "s", "x = 1\n")
+    expected = r"(?s)child process did not start \(it exited, status 1\).*numpy is missing here"
+    with pytest.raises(RuntimeError, match=expected):
+        Sandbox(path, FAST, isolation="none").start()
+
+
+def test_handles_compare_by_object(tmp_path):
+    path = write(tmp_path, "cache = {'a': object()}\ndef get():\n    return cache['a']\n")
+    with Sandbox(path, FAST, isolation="none") as box:
+        first, second = box.call("get"), box.call("get")
+        assert first == second and len({first, second}) == 1

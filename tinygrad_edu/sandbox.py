@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import itertools
 import os
 import select
 import shutil
@@ -33,13 +34,18 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import sandbox_wire as wire
 
 __all__ = ["Sandbox", "Limits", "SandboxFailure", "Handle", "bwrap_status"]
 
+_NUMPY_HOME = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
 _MAX_COPY = 256 * 2**20            # a submission folder larger than this is a TA's mistake, not homework
 _SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
+_START_TIMEOUT = 60.0              # for python and numpy to start in the child, before any student code runs
+_serials = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,12 @@ class Handle:
 
     def __repr__(self):
         return f"<Handle {self.id}: {self.type_name} in sandbox {self._owner}>"
+
+    def __eq__(self, other):
+        return isinstance(other, Handle) and (self.id, self._owner) == (other.id, other._owner)
+
+    def __hash__(self):
+        return hash((self.id, self._owner))
 
 
 # -------------------------------------------------------------------------------------------------------- bubblewrap
@@ -182,8 +194,6 @@ class Sandbox:
     works, else process limits only), "bwrap" (required: RuntimeError without it) or "none".
     """
 
-    _count = 0
-
     def __init__(self, path, limits=None, *, directory=None, isolation="auto"):
         self.limits = Limits() if limits is None else limits
         if not isinstance(self.limits, Limits):
@@ -201,8 +211,7 @@ class Sandbox:
             raise RuntimeError(f"Sandbox: isolation='bwrap' was asked for but {why}")
         self._bwrap = bwrap
         self.isolation = self._describe_isolation(why)
-        Sandbox._count += 1
-        self._serial = Sandbox._count
+        self._serial = next(_serials)
         self._proc = self._failure = None
         self._captures = []
         self._last = None                   # the last call that returned, for "between calls (after f)"
@@ -229,20 +238,46 @@ class Sandbox:
         """Start the child and import the student's file (SandboxFailure if the import fails). Returns self."""
         if self._proc is not None:
             return self
+        if self._failure is not None:
+            raise SandboxFailure(f"the sandbox is no longer running ({self._failure.reason})", "start", kind="dead")
         self._root = tempfile.mkdtemp(prefix="tinygrad-edu-sandbox-")
         self.workdir = os.path.join(self._root, "work")     # the copy of the submission, its cwd
         try:
             self._copy_submission()
             self._spawn()
-        except BaseException:
+            self._await_ready()
+            self._deadline_all = time.monotonic() + self.limits.total
+            limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
+                      "cpu_seconds": self.limits.cpu, "max_processes": int(self.limits.max_processes)}
+            file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
+            self._request({"op": "start", "file": file, "limits": limits}, "import")
+        except BaseException:               # a failed import (or a TA's Ctrl-C) leaves no process or folder behind
             self.close()
             raise
-        self._deadline_all = time.monotonic() + self.limits.total
-        limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
-                  "cpu_seconds": self.limits.cpu, "max_processes": int(self.limits.max_processes)}
-        file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
-        self._request({"op": "start", "file": file, "limits": limits}, "import")
         return self
+
+    def _await_ready(self):
+        """Wait for the child's first frame, sent before any student code runs: a child that cannot start
+        (numpy missing for this python, bwrap refusing) is the set-up's problem, not the student's."""
+        try:
+            header, _ = self._receive(time.monotonic() + _START_TIMEOUT)
+            if header.get("ready") is True:
+                return
+            problem = f"its first message was {header!r}"
+        except _TimedOut:
+            problem = f"it did not answer within {_START_TIMEOUT:g} s"
+        except _Died:
+            self._await_exit(2.0)
+            problem = "it exited"
+        except wire.WireError as error:
+            problem = f"its first message was malformed: {error}"
+        self._kill(self._proc)
+        status = self._proc.wait()
+        problem += f", status {status}" if problem.startswith("it exited") else ""
+        for capture in self._captures:
+            capture.thread.join(timeout=2)
+        raise RuntimeError(f"Sandbox: the sandbox's child process did not start ({problem}); "
+                           f"its stderr:\n{self.stderr.strip() or '(empty)'}")
 
     def _copy_submission(self):
         if self.directory is None:
@@ -276,7 +311,9 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.workdir, "LANG": "C.UTF-8",
                "TMPDIR": "/tmp" if self._bwrap else os.path.join(self._root, "tmp"),
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-        command = [sys.executable, "-I", "-B", _CHILD, str(request_r), str(reply_w)]
+        # -I: no PYTHON* variables, no user site, no script folder on sys.path; numpy's folder is passed instead
+        # so a numpy from PYTHONPATH or the user site still imports
+        command = [sys.executable, "-I", "-B", _CHILD, str(request_r), str(reply_w), _NUMPY_HOME]
         if self._bwrap:
             command = _bwrap_args(self._bwrap, self._root, self.workdir) + command
         try:
@@ -301,7 +338,8 @@ class Sandbox:
         """Kill the process group (and with it any process the student left running), remove the directory."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            self._kill(proc)
+            if proc.returncode is None:     # not reaped yet, so its pid still names its process group
+                self._kill(proc)
             proc.wait()
             for fd in (self._req,):
                 _close(fd)

@@ -1,4 +1,4 @@
-"""The student's side of a sandbox: run as `python -I -B sandbox_child.py REQUEST_FD REPLY_FD` by sandbox.py.
+"""The student's side of a sandbox: run as `python -I -B sandbox_child.py REQUEST_FD REPLY_FD NUMPY_HOME`.
 
 It imports only the standard library, numpy and sandbox_wire.py (loaded by path, not as part of the package,
 so nothing of tinygrad_edu runs here) before the student's module. The protocol travels on two private pipes,
@@ -21,13 +21,15 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _load_wire():
+    if len(sys.argv) > 3 and sys.argv[3] not in sys.path:
+        sys.path.append(sys.argv[3])        # where the parent's numpy lives (-I left PYTHONPATH and user site out)
     spec = importlib.util.spec_from_file_location("_tinygrad_edu_sandbox_wire", os.path.join(_HERE, "sandbox_wire.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-wire = _load_wire()                         # imports numpy now, before the limits: its start-up reserves memory
+wire = None                                 # loaded by main(): it imports numpy, before the limits
 
 
 def _safe_text(obj, limit=2000):
@@ -234,6 +236,9 @@ def main():
         os.set_inheritable(fd, False)
     requests, replies = os.fdopen(request_fd, "rb", buffering=0), os.fdopen(reply_fd, "wb", buffering=0)
     faulthandler.enable(sys.stderr)         # a segfault prints where it happened into the captured stderr
+    global wire
+    wire = _load_wire()
+    wire.write_frame(replies, {"ready": True}, [])      # before any student code: the parent knows we started
     Child(requests, replies).serve()
 
 
