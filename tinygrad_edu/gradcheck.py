@@ -11,12 +11,13 @@ checked by check_grads, check_loss_grad and check_layer, from homework_check.py 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
+from .gradient_report import HomeworkReport, ParamResult
 from .homework_check import check_grads, check_layer, check_loss_grad
 from .homework_inputs import _Inputs
+from .numeric_grad import judge
 from .tensor import Tensor
 
 __all__ = ["numerical_gradient", "gradcheck", "GradcheckError", "GradcheckReport", "InputResult", "check_grads",
@@ -87,57 +88,8 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-@dataclass(frozen=True)
-class InputResult:
-    """How one input's analytic gradient compares with the numerical one."""
-
-    name: str
-    passed: bool
-    max_abs_error: float
-    max_rel_error: float
-    worst_index: tuple
-    analytic: float          # at worst_index
-    numeric: float           # at worst_index
-    analytic_grad: np.ndarray
-    numeric_grad: np.ndarray
-
-    def __str__(self):
-        mark = "ok  " if self.passed else "FAIL"
-        return (f"{mark} {self.name}: max |analytic - numeric| = {self.max_abs_error:.3g}, max relative error "
-                f"{self.max_rel_error:.3g}; worst entry {self.worst_index}: analytic {self.analytic:.6g}, "
-                f"numeric {self.numeric:.6g}")
-
-
-@dataclass(frozen=True)
-class GradcheckReport:
-    """gradcheck's verdict: truthy when every input passed; iterate for per-input results."""
-
-    results: tuple
-    eps: float
-    atol: float
-    rtol: float
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
-    def __bool__(self):
-        return self.passed
-
-    def __iter__(self):
-        return iter(self.results)
-
-    def __getitem__(self, name):
-        for r in self.results:
-            if r.name == name:
-                return r
-        raise KeyError(f"gradcheck report: no input named {name!r} (inputs: {[r.name for r in self.results]})")
-
-    def __str__(self):
-        head = (f"gradcheck {'passed' if self.passed else 'FAILED'} (central differences, eps={self.eps:g}; "
-                f"an entry passes when |analytic - numeric| <= atol + rtol * |numeric|, atol={self.atol:g}, "
-                f"rtol={self.rtol:g})")
-        return "\n".join([head] + ["  " + str(r) for r in self.results])
+InputResult = ParamResult          # one row of a report: the same type for gradcheck and the homework checkers
+GradcheckReport = HomeworkReport   # gradcheck's report is the one report type (rule "allclose")
 
 
 def _outputs(value):
@@ -187,19 +139,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
         x = promoted[i]
         analytic = x.grad.data if x.grad is not None else np.zeros_like(x.data)
         numeric = numerical_gradient(lambda _: float(loss().data), x, h=eps)
-        error = np.abs(analytic - numeric)
-        rel = error / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)     # cs231n's relative error
-        excess = error - (atol + rtol * np.abs(numeric))                       # > 0: the entry fails
-        bad = excess > 0
-        worst = np.unravel_index(int(np.argmax(excess)), x.shape) if error.size else ()   # furthest over (or nearest)
-        results.append(InputResult(
-            name=x.name or f"input {i}", passed=not bad.any(),
-            max_abs_error=float(error.max()) if error.size else 0.0,
-            max_rel_error=float(rel.max()) if rel.size else 0.0, worst_index=tuple(int(k) for k in worst),
-            analytic=float(analytic[worst]) if error.size else 0.0,
-            numeric=float(numeric[worst]) if error.size else 0.0,
-            analytic_grad=analytic, numeric_grad=numeric))
-    report = GradcheckReport(tuple(results), eps, atol, rtol)
+        result, _ = judge(x.name or f"input {i}", x.shape, np.asarray(analytic, dtype=np.float64),
+                          np.arange(x.data.size), numeric.reshape(-1), None, rtol, atol, rule="allclose")
+        results.append(result)
+    report = GradcheckReport("gradcheck", tuple(results), eps, rtol, atol, rule="allclose")
     if raise_exception and not report.passed:
         raise GradcheckError(str(report))
     return report

@@ -9,6 +9,7 @@ kinks, and the comparison that becomes a report row.
     central(plus, minus, h)         (f(x + h) - f(x - h)) / 2h
     compare(...)                    the analytic gradient against the losses at x +- h: a ParamResult (no
                                     diagnosis yet) and the Evidence a diagnosis reads
+    judge(...)                      the same from central differences already taken (gradcheck)
 
 Whoever evaluates the loss (this process, a sandboxed child) only supplies numbers: f(x), f(x + h e_i) and
 f(x - h e_i) at the entries chosen here; everything judged is computed here.
@@ -24,7 +25,7 @@ import numpy as np
 from .gradient_report import ParamResult
 
 __all__ = ["H", "NOISE", "rel_error", "sample_entries", "central", "compare", "Evidence", "CheckUsageError",
-           "draw_dout", "vacuous_reason"]
+           "draw_dout", "vacuous_reason", "judge"]
 
 H = 1e-5                                    # cs231n's step
 NOISE = 100 * np.finfo(np.float64).eps      # rounding in a loss of size s moves a central difference by ~NOISE*s/h
@@ -127,11 +128,18 @@ def compare(name, shape, analytic, index, plus, minus, f0, h, rtol, atol, *, rul
     and the analytic value lies between them sit at a kink (ReLU, max, a hinge at 0): listed, not counted.
     Returns (ParamResult without diagnosis, Evidence of the counted entries).  evidence: more Evidence fields.
     """
+    plus, minus = np.asarray(plus, dtype=np.float64), np.asarray(minus, dtype=np.float64)
+    return judge(name, shape, analytic, index, central(plus, minus, h), ((plus - f0) / h, (f0 - minus) / h), rtol,
+                 atol, rule=rule, value=value, label=label, **evidence)
+
+
+def judge(name, shape, analytic, index, numeric, one_sided, rtol, atol, *, rule="relative", value=None,
+          label="d{}", **evidence):
+    """compare() from the central differences `numeric` at the flat entries `index`; one_sided: the forward and
+    backward differences there (for kinks), or None when only central differences are known (no kinks)."""
     shape = tuple(int(s) for s in shape)
     index = np.asarray(index, dtype=np.int64)
-    plus, minus = np.asarray(plus, dtype=np.float64), np.asarray(minus, dtype=np.float64)
-    numeric = central(plus, minus, h)
-    fwd, bwd = (plus - f0) / h, (f0 - minus) / h
+    numeric = np.asarray(numeric, dtype=np.float64).reshape(-1)
     numeric_grad = np.full(shape, np.nan)
     numeric_grad.reshape(-1)[index] = numeric
     size = int(np.prod(shape))
@@ -147,15 +155,18 @@ def compare(name, shape, analytic, index, plus, minus, f0, h, rtol, atol, *, rul
         if rule == "allclose":
             excess = err - (atol + rtol * np.abs(numeric))          # > 0: the entry fails
             ok = excess <= 0
-            slack = atol + rtol * np.abs(numeric)
         else:
             ok = (rel <= rtol) | (err <= atol)
             excess = rel
+        kink = np.zeros(len(index), dtype=bool)
+        if one_sided is not None:
+            # a kink: x +- h straddles a corner, so the one-sided slopes disagree; a value between them is a valid
+            # slope (a subgradient)
+            fwd, bwd = (np.asarray(d, dtype=np.float64) for d in one_sided)
+            lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
             slack = atol + rtol * (np.abs(fwd) + np.abs(bwd))
-        # a kink: x +- h straddles a corner, so the one-sided slopes disagree; a value between them is a valid slope
-        lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
-        kink = ~ok & finite & np.isfinite(lo) & np.isfinite(hi) & (hi - lo > 2 * atol) \
-            & (rel_error(fwd, bwd) > rtol) & (a >= lo - slack) & (a <= hi + slack)
+            kink = ~ok & finite & np.isfinite(lo) & np.isfinite(hi) & (hi - lo > 2 * atol) \
+                & (rel_error(fwd, bwd) > rtol) & (a >= lo - slack) & (a <= hi + slack)
     counted = ~kink
     failing = ~ok & counted
     score = np.where(failing if failing.any() else counted, np.where(np.isnan(excess), np.inf, excess), -np.inf)
