@@ -6,6 +6,7 @@
     tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
     tinygrad-edu grade ASSIGNMENT.py DIR... --out OUT   grade a class into Gradescope's results.json (grade_command.py)
+    tinygrad-edu exercises | exercise start N [DIR] | exercise check N [FILE]   the exercises (lessons/exercises/)
 
 The only engine module that may import `lessons` and `visualize`, and only inside the commands.
 """
@@ -215,6 +216,9 @@ def build_parser():
     from .grade_command import add_parser as add_grade_parser
 
     add_grade_parser(sub, _cmd_grade)
+    from lessons.exercises.command import add_parsers as add_exercise_parsers
+
+    add_exercise_parsers(sub)
     return parser
 
 
