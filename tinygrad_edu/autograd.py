@@ -1,42 +1,30 @@
-"""The autograd core: one engine behind Scalar mode and Tensor mode.  Read it top to bottom, with one op beside it
-(`Mul` in ops/elementwise.py, `Tanh` in ops/activation.py); docs/engine.md is the reading guide.
-
-1. switches: `no_grad`, `scope`, `watch`, `detect_anomaly`
-2. `Context`: the record of one op, reached from its output as `grad_fn`
-3. `Function`: an op's forward and backward side by side; `Function.apply` runs one and records the other
-4. `Value`: what the core asks of the two value classes, `Scalar` and `Tensor`
-5. `backward`: a topological order, the chain rule node by node, `unbroadcast`, hooks, freeing saved values
-
-Speed lives elsewhere: tinygrad_edu/fast/ plugs faster equivalents into the two seams marked SEAM below (they are
-tested equal to this file); with TINYGRAD_EDU_FAST_PATHS=0 this file runs alone.
-"""
+"""The autograd core behind Scalar and Tensor mode.  Read it top to bottom beside one op (`Mul` in
+ops/elementwise.py); docs/engine.md is the reading guide.  1. switches  2. Context, the record of one op
+3. Function and its apply  4. Value, what the core asks of Scalar and Tensor  5. backward.
+Speed lives in tinygrad_edu/fast/, plugged into the two seams marked SEAM (TINYGRAD_EDU_FAST_PATHS=0: none)."""
 
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Context", "Function", "Value", "no_grad", "enable_grad", "is_grad_enabled", "scope", "current_scope",
-           "watch", "detect_anomaly", "unbroadcast", "backward", "topological_order"]
+from .checks import broadcast_error, check_finite, freed_graph_error
 
 
 class _State:
     grad_enabled = True   # False inside no_grad(): nothing is recorded
     scope = ""            # "encoder/t=3": the path pushed by scope() and Module.__call__
-    watching = 0          # depth of `with watch():` blocks
-    anomaly = 0           # depth of `with detect_anomaly():` blocks
+    watching = False      # inside watch(): keep every node's gradient
+    anomaly = False       # inside detect_anomaly(): check every payload for NaN and Inf
 
 
 STATE = _State()
 
 
-class _Seams:
-    """Where tinygrad_edu/fast/ plugs in; None runs the plain code of this file."""
-
+class _Seams:                            # where tinygrad_edu/fast/ plugs in (None: this file's code runs)
     apply: Callable | None = None      # apply(fn, inputs, params) -> the output value
     backward: Callable | None = None   # backward(root, seed, retain_graph)
 
@@ -44,29 +32,45 @@ class _Seams:
 SEAMS = _Seams()
 
 
-# ------------------------------------------------------------------------------------------------ 1. switches
+# -------------------- 1. switches
 @contextlib.contextmanager
+def _switch(name: str, value):
+    """STATE.<name> = value inside a with-block, the previous value back afterwards (even on error)."""
+    previous = getattr(STATE, name)
+    setattr(STATE, name, value)
+    try:
+        yield
+    finally:
+        setattr(STATE, name, previous)
+
+
 def no_grad():
     """Nothing computed inside is recorded (evaluation, optimizer updates)."""
-    previous, STATE.grad_enabled = STATE.grad_enabled, False
-    try:
-        yield
-    finally:
-        STATE.grad_enabled = previous
+    return _switch("grad_enabled", False)
 
 
-@contextlib.contextmanager
 def enable_grad():
     """Recording back on inside a `no_grad` block."""
-    previous, STATE.grad_enabled = STATE.grad_enabled, True
-    try:
-        yield
-    finally:
-        STATE.grad_enabled = previous
+    return _switch("grad_enabled", True)
+
+
+def watch():
+    """Keep every node's gradient (not only leaves' and retain_grad()'s) in backward passes run inside: pictures
+    color nodes by it."""
+    return _switch("watching", True)
+
+
+def detect_anomaly():
+    """Raise RuntimeError at the first op whose forward output or backward gradient holds NaN or Inf."""
+    return _switch("anomaly", True)
 
 
 def is_grad_enabled() -> bool:
     return STATE.grad_enabled
+
+
+def current_scope() -> str:
+    return STATE.scope
 
 
 class scope(contextlib.ContextDecorator):
@@ -87,60 +91,20 @@ class scope(contextlib.ContextDecorator):
         STATE.scope = self.outer.pop()
 
 
-def current_scope() -> str:
-    return STATE.scope
-
-
-@contextlib.contextmanager
-def watch():
-    """Keep the gradient of every node a backward pass inside this block reaches, not only the leaves' (and
-    `retain_grad()` values'): wrap forward and backward, and pictures can color every node by its gradient."""
-    STATE.watching += 1
-    try:
-        yield
-    finally:
-        STATE.watching -= 1
-
-
-@contextlib.contextmanager
-def detect_anomaly():
-    """Raise RuntimeError at the first op whose forward output or backward gradient holds NaN or Inf."""
-    STATE.anomaly += 1
-    try:
-        yield
-    finally:
-        STATE.anomaly -= 1
-
-
-def check_finite(payload: Any, message: str) -> None:
-    """Under detect_anomaly: raise RuntimeError(message with {what} = 'NaN' or 'Inf') if payload is not finite."""
-    if isinstance(payload, np.ndarray) and payload.dtype.kind in "fc":
-        if not np.isfinite(payload).all():
-            what = "NaN" if np.isnan(payload).any() else "Inf"
-            raise RuntimeError(message.format(what=what) + " (detect_anomaly)")
-    elif isinstance(payload, (float, np.floating)) and not math.isfinite(payload):
-        raise RuntimeError(message.format(what="NaN" if payload != payload else "Inf") + " (detect_anomaly)")
-
-
-# ------------------------------------------------------------------------------------------------ 2. Context
+# -------------------- 2. Context
 FREED = ("the values saved for backward were freed",)   # ctx.saved after a backward pass without retain_graph
 
 
 class Context:
-    """The record of one op (PyTorch's `ctx`; `output.grad_fn`).  forward fills it, backward reads it.
-
-    fn: the Function; inputs: as given (values and constants); params: the keyword hyper-parameters; saved: what
-    forward kept with save_for_backward; needs_input_grad: per input, whether it needs a gradient (the one test an
-    op's backward uses to skip work); scope: the scope path at record time.  Ops may add attributes (ctx.dim).
-    """
+    """The record of one op (PyTorch's `ctx`, the output's `grad_fn`): forward fills it, backward reads it.
+    fn, inputs (values and constants), params (keyword hyper-parameters), saved (save_for_backward's values),
+    needs_input_grad (per input: does it need a gradient?), scope.  Ops may add attributes (ctx.dim)."""
 
     __slots__ = ("fn", "inputs", "params", "saved", "needs_input_grad", "scope", "__dict__")
 
     def __init__(self, fn: type[Function], inputs: tuple, params: dict):
-        self.fn, self.inputs, self.params = fn, inputs, params
-        self.saved: tuple = ()
-        self.needs_input_grad: tuple = (True,) * len(inputs)
-        self.scope = STATE.scope
+        self.fn, self.inputs, self.params, self.scope = fn, inputs, params, STATE.scope
+        self.saved, self.needs_input_grad = (), (True,) * len(inputs)
 
     def save_for_backward(self, *values: Any) -> None:
         self.saved = values
@@ -149,27 +113,23 @@ class Context:
     def op(self) -> str:
         return self.fn.op_name or self.fn.__name__
 
-    def where(self) -> str:
+    def where(self) -> str:                              # for error messages: "Mul (scope 'encoder')"
         return f"{self.op} (scope '{self.scope}')" if self.scope else self.op
 
     def __repr__(self):
         return f"<{self.op} backward{' in ' + self.scope if self.scope else ''}>"
 
 
-# ------------------------------------------------------------------------------------------------ 3. Function
+# -------------------- 3. Function
 class Function:
-    """An op: `forward(ctx, *payloads, **params) -> payload` and `backward(ctx, grad_out) -> one grad per input`.
+    """An op: `forward(ctx, *payloads, **params) -> payload`, `backward(ctx, grad_out) -> one grad per input`.
 
-    Payloads are what values hold: numpy arrays (Tensor), Python floats (Scalar), or numpy object arrays of
-    Scalars (tensor math run in scalar mode).  Ops are written once with numpy calls and operators that work on
-    all three (np.tanh, np.maximum, *, @).  On object arrays an op marked `elementwise` is applied entry by entry
-    (one node per entry); any other op runs its forward, whose multiplies and adds become Scalar nodes.
-
-    backward returns the plain gradients its formula states (None where ctx.needs_input_grad[i] is False or no
-    gradient exists), in the broadcast shape: the core sums them back to each input's shape.  `derivatives`
-    states, per input, that formula once, for pictures and the stepper: for an elementwise op the local derivative
-    dy/dx_i (backward returns g times it), else dL/dx_i in terms of g, the upstream gradient dL/dy.  Inputs are
-    written {0}, {1}, ... and the output y.
+    Payloads: numpy arrays (Tensor), Python floats (Scalar), or numpy object arrays of Scalars (tensor math in
+    scalar mode).  Write an op once, with numpy calls and operators that work on all three.  On object arrays an
+    `elementwise` op is applied entry by entry; any other op runs its forward, recording each multiply and add.
+    backward returns the plain arrays its formula gives (None where not ctx.needs_input_grad[i]), in the broadcast
+    shape.  `derivatives`: per input, that formula, written once for pictures and the stepper: for an elementwise
+    op the local derivative dy/dx_i (backward returns g times it), else dL/dx_i in g = dL/dy; inputs {0}, {1}.
     """
 
     op_name: str | None = None        # the name pictures show (default: the class name)
@@ -186,7 +146,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
-        """Run forward on the inputs' payloads; record a Context on the output if some input needs a gradient."""
+        """Run forward on the inputs' payloads; record its Context if some input needs a gradient."""
         if SEAMS.apply is not None:                               # SEAM 1: tinygrad_edu/fast/apply.py
             return SEAMS.apply(cls, inputs, params)
         if any(isinstance(x, np.ndarray) and x.dtype == object for x in inputs):
@@ -197,7 +157,7 @@ class Function:
             raise TypeError(f"{cls.op_name or cls.__name__}: expected at least one Tensor or Scalar input, "
                             f"got {tuple(type(x).__name__ for x in inputs)}")
         payloads = [x.data if isinstance(x, Value) else x.item() if isinstance(x, np.generic) else x
-                    for x in inputs]               # (a numpy scalar would promote float32 arrays to float64)
+                    for x in inputs]               # (np.float64(2) would turn float32 arrays into float64)
         ctx = Context(cls, inputs, params)
         try:
             out = cls.forward(ctx, *payloads, **params)
@@ -210,28 +170,11 @@ class Function:
         return values[0]._wrap(out, ctx if recorded else None)
 
 
-def broadcast_error(fn: type[Function], payloads: list) -> ValueError | None:
-    """For an elementwise op whose inputs numpy cannot broadcast: a ValueError naming the op and the shapes."""
-    shapes = [np.shape(p) for p in payloads]
-    if not fn.elementwise or len(shapes) != 2:
-        return None
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
-        return ValueError(f"{(fn.op_name or fn.__name__).lower()}: shapes {shapes[0]} and {shapes[1]} cannot be "
-                          "broadcast together (numpy's rule: aligned from the right, each pair of sizes must be "
-                          "equal or one of them 1)")
-    return None
-
-
-# ------------------------------------------------------------------------------------------------ 4. Value
+# -------------------- 4. Value
 class Value:
-    """What the core asks of a value class.  Scalar and Tensor subclass it and define the four methods below.
-
-    Every value has: data (its payload), grad, requires_grad, grad_fn (the Context of the op that made it; None
-    for a leaf), name, _hooks (list or None) and _retains_grad; _pending and _uses are bookkeeping for
-    tinygrad_edu/fast (the gradient gathered so far, the number of uses still to come).
-    """
+    """What the core asks of a value class: Scalar and Tensor define the four methods below.  Every value has data
+    (its payload), grad, requires_grad, grad_fn (the Context that made it; None for a leaf), name, _hooks,
+    _retains_grad; _pending and _uses are tinygrad_edu/fast's (gradient so far, uses still to come)."""
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_hooks", "_retains_grad", "_pending", "_uses",
                  "__weakref__")
@@ -260,8 +203,7 @@ class Value:
     def register_hook(self, hook: Callable) -> Callable:
         """Call hook(grad) when this value's gradient is complete; a non-None return replaces the gradient."""
         if not self.requires_grad:
-            raise RuntimeError(f"register_hook: {self._describe()} does not require grad, so no gradient will ever "
-                               "reach a hook on it")
+            raise RuntimeError(f"register_hook: {self._describe()} does not require grad: no gradient will reach it")
         self._hooks = [*(self._hooks or ()), hook]
         return hook
 
@@ -280,11 +222,10 @@ class Value:
         backward(self, gradient, retain_graph)
 
 
-# ------------------------------------------------------------------------------------------------ 5. backward
+# -------------------- 5. backward
 def topological_order(root: Value) -> list:
-    """Every value `root` depends on through inputs that need a gradient, root first and each value before the
-    inputs of the op that made it: once we reach a value, every op using it has sent its gradient share.
-    (An iterative depth-first search: a long RNN would exceed Python's recursion limit.)"""
+    """The values root depends on (through inputs needing a gradient), each before the inputs of its op: so every
+    op using a value has sent its share before we reach it.  Iterative: a long RNN exceeds the recursion limit."""
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
@@ -298,9 +239,7 @@ def topological_order(root: Value) -> list:
         ctx = node.grad_fn
         if ctx is not None:
             if ctx.saved is FREED:
-                raise RuntimeError(f"backward: trying to backward through the graph a second time: the values saved "
-                                   f"by {ctx.where()} were freed by the first backward(). Call "
-                                   ".backward(retain_graph=True) the first time to keep them, or run forward again.")
+                raise freed_graph_error(ctx)
             stack.extend((x, False) for x, needed in zip(ctx.inputs, ctx.needs_input_grad) if needed)
     return order[::-1]
 
@@ -320,14 +259,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return out
 
 
-def fit(grad: Any, data: Any) -> Any:
-    """An input gradient in its input's shape (broadcasting undone) and dtype; floats (scalar mode) as they are."""
-    if not isinstance(data, np.ndarray):
-        return grad
-    grad = unbroadcast(np.asarray(grad), data.shape)
-    return grad if grad.dtype == data.dtype else grad.astype(data.dtype)
-
-
 def backward(root: Value, gradient: Any = None, retain_graph: bool = False) -> None:
     """Backpropagate from `root`: the chain rule, one op at a time, in topological order."""
     if not root.requires_grad:
@@ -336,16 +267,15 @@ def backward(root: Value, gradient: Any = None, retain_graph: bool = False) -> N
     seed = root._seed_gradient(gradient)
     if SEAMS.backward is not None:                                # SEAM 2: tinygrad_edu/fast/backward.py
         return SEAMS.backward(root, seed, retain_graph)
-    keep_all = STATE.watching > 0
     grads = {root: seed}                     # value -> its gradient so far (values hash by identity)
     for node in topological_order(root):
         grad = grads.pop(node, None)         # complete: every op using `node` came earlier in the order
         if grad is None:
-            continue                         # no gradient reached it (e.g. every op using it returned None)
+            continue                         # no gradient reached it (every op using it returned None)
         for hook in node._hooks or ():
             grad = node._hook_grad(grad, hook)
         ctx = node.grad_fn
-        if ctx is None or keep_all or node._retains_grad:
+        if ctx is None or STATE.watching or node._retains_grad:
             node._store_grad(grad)
         if ctx is None:
             continue
@@ -359,7 +289,8 @@ def backward(root: Value, gradient: Any = None, retain_graph: bool = False) -> N
             if needed and g is not None:
                 if STATE.anomaly:
                     check_finite(g, f"backward of {ctx.where()} produced {{what}} in an input gradient")
-                g = fit(g, x.data)
+                if isinstance(x.data, np.ndarray):                 # in x's shape and dtype (floats stay)
+                    g = unbroadcast(np.asarray(g), x.data.shape).astype(x.data.dtype, copy=False)
                 grads[x] = grads[x] + g if x in grads else g       # a value used twice: its shares add up
         if not retain_graph:
             ctx.saved = FREED                # backward will not run here again: let the saved arrays go

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import STATE, Context, Value, broadcast_error, check_finite
+from ..autograd import STATE, Context, Value
+from ..checks import broadcast_error, check_finite
 from ..scalar import apply_to_scalars
 from ..tensor import Tensor
 from . import scalar_record

@@ -17,7 +17,8 @@ import gc
 
 import numpy as np
 
-from ..autograd import FREED, STATE, check_finite, unbroadcast
+from ..autograd import FREED, STATE, unbroadcast
+from ..checks import check_finite, freed_graph_error
 from .gradients import _GATHERED, FAST_BACKWARD, ProductGrad, SliceGrad, _Products, _Slices
 from .scalar_record import ScalarNode
 
@@ -64,10 +65,7 @@ def _count_uses(root, seen):
         if ctx is None:
             continue
         if ctx.saved is FREED:
-            raise RuntimeError(
-                f"backward: trying to backward through the graph a second time: the values saved by "
-                f"{ctx.where()} were freed by the first backward(). Call .backward(retain_graph=True) the "
-                "first time to keep them, or run the forward pass again.")
+            raise freed_graph_error(ctx)
         for parent in parents_of(ctx):
             if parent is not None:
                 uses = parent._uses
@@ -149,8 +147,8 @@ def _accumulate(node, g, owned):
 
 
 def _run_backward(root, seed, retain_graph):
-    keep_all = STATE.watching > 0
-    anomaly = STATE.anomaly > 0
+    keep_all = STATE.watching
+    anomaly = STATE.anomaly
     owned = set()             # ids of gradient buffers this pass allocated and nothing else has seen: += is safe
     root._pending = seed
     ready = [root]
