@@ -178,3 +178,36 @@ def test_a_2000_node_graph_loads_collapsed_and_steps(open_page):
     tab.keyboard.press("End")
     s = state(tab)
     assert s["step"] == s["total"] and all(v is not None for v in s["grads"].values())
+
+
+def test_two_pages_in_one_document_as_jupyter_shows_them(browser):
+    """Jupyter puts each output's HTML into the notebook's one document and then runs its scripts (JupyterLab,
+    Notebook 7 and VS Code all do, for trusted output): two pages must mount and step independently."""
+    first = visualize.interactive(page_examples.micrograd())
+    second = visualize.interactive(page_examples.shared_input())
+    tab = browser.new_page()
+    tab.set_content("<html><body><div id='out1'></div><p>a markdown cell</p><div id='out2'></div></body></html>")
+    run_scripts = """([id, html]) => {
+        const target = document.getElementById(id);
+        target.innerHTML = html;                     // innerHTML runs no script: re-create them, as Jupyter does
+        target.querySelectorAll('script').forEach(old => {
+            const s = document.createElement('script');
+            for (const a of old.attributes) s.setAttribute(a.name, a.value);
+            s.textContent = old.textContent;
+            old.replaceWith(s);
+        });
+    }"""
+    tab.evaluate(run_scripts, ["out1", first._repr_mimebundle_()["text/html"]])
+    tab.evaluate(run_scripts, ["out2", second._repr_mimebundle_()["text/html"]])
+    assert tab.evaluate("TinygradEduPage.pages.length") == 2
+    assert tab.evaluate("window.tinygradEdu.state().total") == first.total
+    s2 = tab.evaluate(f"TinygradEduPage.pages[1].step({second.total})")
+    assert s2["grads"]["x"] == 7.0
+    assert tab.evaluate("window.tinygradEdu.state().step") == 0       # the first page did not move
+    tab.locator("#out2 .tg-page").focus()
+    tab.keyboard.press("Home")                                        # keys go to the focused page only
+    assert tab.evaluate("TinygradEduPage.pages[1].state().step") == 0
+    tab.locator("#out1 .tg-page").focus()
+    tab.keyboard.press("End")
+    assert tab.evaluate("window.tinygradEdu.state().grads.a") == 6.0
+    tab.close()
