@@ -3,7 +3,7 @@
     tinygrad-edu lessons [--html DIR]            list the lessons (--html: write every lesson as a web page)
     tinygrad-edu lesson N [--step] [--fast] [--out DIR] [--html DIR]   run lesson N; --out writes its pictures
                                                  (SVG + DOT), --html the lesson as a page (lessons/html_lesson.py)
-    tinygrad-edu gradcheck FILE.py:FUNCTION      check a homework's hand-written gradients (see GRADCHECK_HELP)
+    tinygrad-edu gradcheck FILE.py:FUNCTION      check hand-written gradients, sandboxed (gradcheck_command.py)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
     tinygrad-edu grade ASSIGNMENT.py DIR... --out OUT   grade a class into Gradescope's results.json (grade_command.py)
     tinygrad-edu exercises | exercise start N [DIR] | exercise check N [FILE]   the exercises (lessons/exercises/)
@@ -14,11 +14,8 @@ The only engine module that may import `lessons` and `visualize`, and only insid
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import inspect
 import os
 import sys
-import traceback
 
 
 def _cmd_lessons(args):
@@ -69,87 +66,10 @@ def _cmd_lesson(args):
     return finish(lesson, module.run, args.number)
 
 
-GRADCHECK_HELP = """\
-FILE.py:FUNCTION names a function of your homework file that takes no arguments and returns what to check:
-a dict of one checker's arguments (or a report from calling the checker yourself, or a list of these).
-
-  {"loss_fn": f, "params": {...}, "grads": {...}}      check_grads: f() reads the params arrays
-  {"fn": svm_loss_naive, "W": W, "args": (X, y, reg)}  check_loss_grad: fn(W, *args) -> (loss, dW)
-  {"forward": f, "backward": b, "inputs": (x, w, b)}   check_layer: f(*inputs) -> (out, cache),
-                                                       b(dout, cache) -> grads ("dout" optional)
-
-Example, in two_layer_net.py:
-
-  def check():
-      net, x, t = small_problem()
-      return {"loss_fn": lambda: net.loss(x, t), "params": net.params, "grads": net.gradient(x, t)}
-
-  $ tinygrad-edu gradcheck two_layer_net.py:check
-
-Exit status: 0 every gradient matches; 1 a gradient is wrong (or the homework code raised while being
-checked); 2 bad usage (no such file or function, the function needs arguments, returns something else).
-"""
-
-
-def _load_homework(target):
-    """The function named by 'path/to/file.py:function' (a ValueError saying what is wrong otherwise)."""
-    path, sep, name = target.rpartition(":")
-    if not sep or not path or not name:
-        raise ValueError(f"expected FILE.py:FUNCTION (e.g. lessons/homework/two_layer_net.py:check), got {target!r}")
-    if not os.path.isfile(path):
-        raise ValueError(f"no such file: {path}")
-    folder = os.path.dirname(os.path.abspath(path))
-    spec = importlib.util.spec_from_file_location(f"_homework_{os.path.basename(path)[:-3]}", path)
-    if spec is None:
-        raise ValueError(f"{path} is not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module                 # as an import would (dataclasses in the homework need it)
-    sys.path.insert(0, folder)                      # so the homework can import its sibling files
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        sys.modules.pop(spec.name, None)
-        traceback.print_exc()
-        raise ValueError(f"could not load {path}: {type(error).__name__}: {error}") from None
-    finally:
-        sys.path.remove(folder)
-    fn = getattr(module, name, None)
-    candidates = [n for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__
-                  and not any(p.default is p.empty for p in inspect.signature(f).parameters.values())]
-    if not callable(fn):
-        raise ValueError(f"{path} has no function {name!r}; functions without arguments there: {candidates}")
-    required = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if required:
-        raise ValueError(f"{name}() must take no arguments (it returns what to check), but it needs "
-                         f"{[p.name for p in required]}")
-    return fn
-
-
 def _cmd_gradcheck(args):
-    from rich.console import Console
+    from .gradcheck_command import run
 
-    from .homework_check import CheckUsageError, run_checks
-
-    try:
-        fn = _load_homework(args.target)
-    except ValueError as error:
-        print(f"tinygrad-edu gradcheck: {error}\n\n{GRADCHECK_HELP}", file=sys.stderr)
-        return 2
-    try:
-        reports = run_checks(fn(), max_entries=args.max_entries, seed=args.seed)
-    except CheckUsageError as error:
-        print(f"tinygrad-edu gradcheck: {error}", file=sys.stderr)
-        return 2
-    except Exception:
-        traceback.print_exc()
-        print("tinygrad-edu gradcheck: the homework code raised while being checked (every array it was given "
-              "has been restored)", file=sys.stderr)
-        return 1
-    console = Console()
-    for report in reports:
-        report.print(console)
-    return 0 if all(r.passed for r in reports) else 1
+    return run(args)
 
 
 def _cmd_render(args):
@@ -195,13 +115,9 @@ def build_parser():
     p.add_argument("--html", default=None, metavar="DIR", help="write the lesson as a web page DIR/lessonNN.html "
                    "(narrative, checks, tables, pictures, graphs to step through)")
     p.set_defaults(func=_cmd_lesson)
-    p = sub.add_parser("gradcheck", help="check a homework's hand-written gradients", epilog=GRADCHECK_HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", metavar="FILE.py:FUNCTION", help="a function without arguments that returns what to check")
-    p.add_argument("--max-entries", type=int, default=None, help="check at most this many entries per array "
-                   "(sampled with --seed; default 200)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the sampling and of a layer's random dout")
-    p.set_defaults(func=_cmd_gradcheck)
+    from .gradcheck_command import add_parser as add_gradcheck_parser
+
+    add_gradcheck_parser(sub, _cmd_gradcheck)
     p = sub.add_parser("render", help="write the pictures of a lesson (N) or of a script's graph (FILE.py[:FUNCTION], "
                        "a function returning the loss or a Digraph; see visualize/command.py)")
     p.add_argument("target", metavar="N | FILE.py[:FUNCTION]")
