@@ -4,7 +4,7 @@ initialisation (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias) and stat
 import math
 
 from .. import random
-from . import conv_functional as CF
+from . import conv_functional
 from .module import Module, Parameter
 
 
@@ -53,7 +53,7 @@ class Conv2d(_ConvNd):
                          in_channels // groups * kh * kw, bias, dtype)
 
     def forward(self, x):
-        return CF.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return conv_functional.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -67,7 +67,7 @@ class Conv1d(_ConvNd):
                          in_channels // groups * kernel_size, bias, dtype)
 
     def forward(self, x):
-        return CF.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return conv_functional.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -84,8 +84,8 @@ class ConvTranspose2d(_ConvNd):
                          out_channels // groups * kh * kw, bias, dtype)
 
     def forward(self, x):
-        return CF.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                   self.groups, self.dilation)
+        return conv_functional.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                                self.output_padding, self.groups, self.dilation)
 
 
 class MaxPool2d(Module):
@@ -98,7 +98,7 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x):
-        return CF.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+        return conv_functional.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                              self.return_indices)
 
     def extra_repr(self):
@@ -110,7 +110,7 @@ class MaxPool1d(MaxPool2d):
     """Shapes: (N, C, L) -> (N, C, OL)."""
 
     def forward(self, x):
-        return CF.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+        return conv_functional.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                              self.return_indices)
 
 
@@ -123,7 +123,8 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
-        return CF.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return conv_functional.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                          self.count_include_pad)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -137,7 +138,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, x):
-        return CF.adaptive_avg_pool2d(x, self.output_size)
+        return conv_functional.adaptive_avg_pool2d(x, self.output_size)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"

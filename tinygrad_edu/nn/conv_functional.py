@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Context
-from ..ops import conv as C
-from ..ops import pool as P
+from ..ops import conv, pool
 from ..tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -141,7 +140,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     d = _positive(_pair(dilation, "conv2d", "dilation"), "conv2d", "dilation")
     p = _conv_padding(padding, kernel, s, d, "conv2d")
     _window_count("conv2d", _shape(x)[2:], kernel, s, p, d)
-    out = C.Conv2d.apply(x, weight, bias, stride=s, padding=p, dilation=d, groups=int(groups))
+    out = conv.Conv2d.apply(x, weight, bias, stride=s, padding=p, dilation=d, groups=int(groups))
     return _unbatch(out, unbatched)
 
 
@@ -159,7 +158,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     p = _conv_padding(padding if isinstance(padding, str) else (0, padding), (1, w_shape[2]), (1, stride),
                       (1, dilation), "conv1d")[1]
     _window_count("conv1d", (1, _shape(x)[2]), (1, w_shape[2]), (1, stride), ((0, 0), p), (1, dilation))
-    out = C.Conv1d.apply(x, weight, bias, stride=int(stride), padding=p, dilation=int(dilation), groups=int(groups))
+    out = conv.Conv1d.apply(x, weight, bias, stride=int(stride), padding=p, dilation=int(dilation), groups=int(groups))
     return _unbatch(out, unbatched)
 
 
@@ -185,7 +184,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             for n, si, p, di, k, o in zip(_shape(x)[2:], s, (ph, pw), d, w_shape[2:], op)]
     if min(size) < 1:
         raise ValueError(f"conv_transpose2d: the output size {tuple(size)} is < 1 (padding {padding} is too large)")
-    out = C.ConvTranspose2d.apply(x, weight, bias, stride=s, padding=((ph, ph), (pw, pw)), dilation=d,
+    out = conv.ConvTranspose2d.apply(x, weight, bias, stride=s, padding=((ph, ph), (pw, pw)), dilation=d,
                                   output_padding=op, groups=int(groups))
     return _unbatch(out, unbatched)
 
@@ -199,7 +198,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     ph, pw = _pair(padding, "unfold", "padding")
     p = ((ph, ph), (pw, pw))
     _window_count("unfold", _shape(x)[2:], k, s, p, d)
-    return _unbatch(C.Unfold.apply(x, kernel_size=k, stride=s, padding=p, dilation=d), unbatched)
+    return _unbatch(conv.Unfold.apply(x, kernel_size=k, stride=s, padding=p, dilation=d), unbatched)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -218,7 +217,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if oh * ow != shape[2]:
         raise ValueError(f"fold: output_size {size} with this kernel, stride, padding and dilation has {oh}x{ow} = "
                          f"{oh * ow} windows, but the input has L = {shape[2]}")
-    out = C.Fold.apply(x, output_size=size, kernel_size=k, stride=s, padding=((ph, ph), (pw, pw)), dilation=d)
+    out = conv.Fold.apply(x, output_size=size, kernel_size=k, stride=s, padding=((ph, ph), (pw, pw)), dilation=d)
     return _unbatch(out, unbatched)
 
 
@@ -243,12 +242,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out_hw, extra = _window_count("max_pool2d", _shape(x)[2:], k, s, p, d, ceil_mode)
     full = ((p[0][0], p[0][1] + extra[0]), (p[1][0], p[1][1] + extra[1]))
     params = dict(kernel=k, stride=s, padding=full, dilation=d, out_hw=out_hw)
-    out = _unbatch(P.MaxPool2d.apply(x, **params), unbatched)
+    out = _unbatch(pool.MaxPool2d.apply(x, **params), unbatched)
     if not return_indices:
         return out
-    probe = Context(P.MaxPool2d, (x,), params)      # recompute the winners on the raw data for the indices
-    P.MaxPool2d.forward(probe, x.data if isinstance(x, Tensor) else x, **params)
-    indices = Tensor(P.MaxPool2d.indices(probe, _shape(x)[2:]), dtype=np.int64)
+    probe = Context(pool.MaxPool2d, (x,), params)      # recompute the winners on the raw data for the indices
+    pool.MaxPool2d.forward(probe, x.data if isinstance(x, Tensor) else x, **params)
+    indices = Tensor(pool.MaxPool2d.indices(probe, _shape(x)[2:]), dtype=np.int64)
     return out, _unbatch(indices, unbatched)
 
 
@@ -270,7 +269,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     x, unbatched = _batched(input, 4, "avg_pool2d", "(N, C, H, W)")
     k, s, p, d = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1)
     out_hw, extra = _window_count("avg_pool2d", _shape(x)[2:], k, s, p, d, ceil_mode)
-    out = P.AvgPool2d.apply(x, kernel=k, stride=s, padding=p, count_include_pad=bool(count_include_pad),
+    out = pool.AvgPool2d.apply(x, kernel=k, stride=s, padding=p, count_include_pad=bool(count_include_pad),
                             out_hw=out_hw, extra=extra)
     return _unbatch(out, unbatched)
 
@@ -279,7 +278,7 @@ def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed output size (1 for global average pooling), PyTorch's windows."""
     x, unbatched = _batched(input, 4, "adaptive_avg_pool2d", "(N, C, H, W)")
     size = _positive(_pair(output_size, "adaptive_avg_pool2d", "output_size"), "adaptive_avg_pool2d", "output_size")
-    return _unbatch(P.AdaptiveAvgPool2d.apply(x, output_size=size), unbatched)
+    return _unbatch(pool.AdaptiveAvgPool2d.apply(x, output_size=size), unbatched)
 
 
 def pad(input, pad, mode="constant", value=0.0):
@@ -291,4 +290,4 @@ def pad(input, pad, mode="constant", value=0.0):
         raise ValueError(f"pad: pad must have an even length of at most 2 * ndim = {2 * len(shape)}, got {pad}")
     if any(not isinstance(v, (int, np.integer)) or v < 0 for v in pad):
         raise ValueError(f"pad: padding sizes must be non-negative ints, got {pad}")
-    return P.Pad.apply(input, pad=tuple(int(v) for v in pad), value=value)
+    return pool.Pad.apply(input, pad=tuple(int(v) for v in pad), value=value)

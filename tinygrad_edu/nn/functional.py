@@ -10,9 +10,7 @@ import numpy as np
 
 from .. import random
 from ..dims import dim_index
-from ..ops import activation as A
-from ..ops import linalg as L
-from ..ops import movement as M
+from ..ops import activation, linalg, movement
 from ..tensor import Tensor
 from .conv_functional import (
     adaptive_avg_pool2d,
@@ -62,33 +60,33 @@ def linear(input, weight, bias=None):
     if bias is not None and (bs := _shape(bias)) != (ws[0],) and bs != xs[:-1] + (ws[0],):
         raise ValueError(f"linear: bias of shape {bs} does not match weight {ws}: expected ({ws[0]},) "
                          f"or the output's shape {xs[:-1] + (ws[0],)} (a per-row offset)")
-    return L.Affine.apply(input, weight, bias)
+    return linalg.Affine.apply(input, weight, bias)
 
 
 def relu(input):
-    return A.ReLU.apply(input)
+    return activation.ReLU.apply(input)
 
 
 def sigmoid(input):
-    return A.Sigmoid.apply(input)
+    return activation.Sigmoid.apply(input)
 
 
 def tanh(input):
-    return A.Tanh.apply(input)
+    return activation.Tanh.apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01):
-    return A.LeakyReLU.apply(input, negative_slope=negative_slope)
+    return activation.LeakyReLU.apply(input, negative_slope=negative_slope)
 
 
 def softmax(input, dim):
     """exp(x) / sum(exp(x)) along dim, computed without overflow."""
-    return A.Softmax.apply(input, dim=_dim(input, dim, "softmax"))
+    return activation.Softmax.apply(input, dim=_dim(input, dim, "softmax"))
 
 
 def log_softmax(input, dim):
     """log(softmax(x)) along dim, computed without forming softmax (no log(0))."""
-    return A.LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
+    return activation.LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
 
 
 def dropout(input, p=0.5, training=True):
@@ -100,7 +98,7 @@ def dropout(input, p=0.5, training=True):
     if p == 1.0:
         return input * 0.0
     mask = random.generator().random(_shape(input)) >= p
-    return A.Dropout.apply(input, mask=mask, p=p)
+    return activation.Dropout.apply(input, mask=mask, p=p)
 
 
 def embedding(input, weight):
@@ -112,7 +110,7 @@ def embedding(input, weight):
     if index.size and (index.min() < -vocab or index.max() >= vocab):
         bad = index.max() if index.max() >= vocab else index.min()
         raise IndexError(f"embedding: index {bad} is out of range for {vocab} embeddings (valid: 0..{vocab - 1})")
-    return M.Embedding.apply(weight, index=index)
+    return movement.Embedding.apply(weight, index=index)
 
 
 def one_hot(tensor, num_classes=-1):
