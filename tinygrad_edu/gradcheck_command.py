@@ -101,10 +101,10 @@ def run(args, console=None):
     for report in result.reports:
         replace(report, isolation="").print(console)      # the isolation is said once, below
     if result.failure is not None:
-        console.print(f"[bold red]FAIL[/bold red]: {result.failure}", highlight=False)
+        console.print("FAIL: " + result.failure, style="bold red", highlight=False, markup=False, soft_wrap=True)
         if result.failure_traceback.strip():
             console.print(result.failure_traceback.rstrip(), markup=False, highlight=False)
     verdict = "passed" if result.passed else "FAILED"
-    console.print(f"tinygrad-edu gradcheck {args.target}: {verdict}", highlight=False)
-    console.print(f"[dim]ran in: {result.isolation}[/dim]", highlight=False)
+    console.print(f"tinygrad-edu gradcheck {args.target}: {verdict}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"ran in: {result.isolation}", style="dim", highlight=False, markup=False, soft_wrap=True)
     return result.exit_code
