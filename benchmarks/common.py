@@ -27,6 +27,12 @@ from dataclasses import dataclass, field  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import tinygrad_edu.memory  # noqa: E402
+
+# A training step's freed memory is kept for the next step, for every contender in the process (the numpy floor
+# included): the library's opt-in, made here once (TINYGRAD_EDU_KEEP_MEMORY=0 turns it off; page_faults.py does).
+tinygrad_edu.memory.keep_freed_memory()
+
 _torch = None
 _torch_tried = False
 
