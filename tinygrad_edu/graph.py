@@ -105,14 +105,14 @@ class Graph:
         """The nodes `node_id` feeds (for a value: the ops using it; for an op: its output value)."""
         return [self._by_id[e.dst] for e in self._outgoing.get(node_id, ())]
 
-    def function(self, op_id):
+    def function(self, op_id: str) -> type:
         """The Function class of a recorded op: its forward, its backward and the `derivatives` formulas."""
         record = self._records.get(op_id)
         if record is None:
             raise KeyError(f"function: {op_id!r} is not an op of this graph")
         return record.fn
 
-    def vjp(self, op_id, grad_out, replay=False):
+    def vjp(self, op_id: str, grad_out, replay: bool = False) -> tuple:
         """Run the recorded op's own backward on `grad_out` (the gradient of its output) and return one gradient
         per input, shaped like that input (broadcasting undone), or None where the input gets none.
 

@@ -47,7 +47,7 @@ class Scalar(Operators, Value):
         replaced = hook(float(grad))
         return float(grad) if replaced is None else float(replaced)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: float | Scalar) -> Scalar:
         if not isinstance(exponent, (int, float, Scalar)):
             raise TypeError(f"pow: a Scalar's exponent must be an int, float or Scalar, got {type(exponent).__name__}")
         return super().__pow__(exponent)
@@ -65,7 +65,7 @@ class Scalar(Operators, Value):
     def __ge__(self, other):
         return self.data >= _value(other)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return self.data
 
     def __repr__(self):
@@ -74,7 +74,7 @@ class Scalar(Operators, Value):
 
     # -------------------------------------------------------------------- arrays of Scalars
     @staticmethod
-    def array(data, name=None, requires_grad=True):
+    def array(data, name: str | None = None, requires_grad: bool = True) -> np.ndarray:
         """A numpy object array of Scalars with the values of `data`.
 
         With a name, entries are named as on the slides, 1-based over the non-singleton axes:
@@ -92,12 +92,12 @@ class Scalar(Operators, Value):
         return out
 
     @staticmethod
-    def values(array):
+    def values(array: np.ndarray) -> np.ndarray:
         """Float array of the .data of an array of Scalars."""
         return np.vectorize(lambda s: s.data if isinstance(s, Scalar) else float(s), otypes=[np.float64])(array)
 
     @staticmethod
-    def grads(array):
+    def grads(array: np.ndarray) -> np.ndarray:
         """Float array of the .grad of an array of Scalars."""
         return np.vectorize(lambda s: s.grad if isinstance(s, Scalar) else 0.0, otypes=[np.float64])(array)
 
@@ -106,7 +106,7 @@ def _value(x):
     return x.data if isinstance(x, Scalar) else x
 
 
-def apply_to_scalars(fn, inputs, params):
+def apply_to_scalars(fn, inputs: tuple, params: dict) -> np.ndarray:
     """Tensor math on numpy object arrays of Scalars: every float op inside becomes a Scalar node.
 
     Elementwise ops are applied entry by entry, so each entry is one node named after the op (a ReLU node
