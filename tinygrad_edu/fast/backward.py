@@ -53,7 +53,7 @@ def _fit(grad, target):
 
 def _count_uses(root, seen):
     """Set `node._uses` to how many recorded ops use it, over everything `root` depends on that needs a
-    gradient, appending those nodes to `seen`.  (A slot, not a dict: a 65,000-node graph is counted twice as fast.)
+    gradient, appending those nodes to `seen`.  (A slot, not a dict: see the module docstring.)
 
     Also refuses, before anything is accumulated, a graph whose saved values a backward pass freed.
     """

@@ -87,7 +87,7 @@ class MaxPool2d(Function):
             for k, where in _offset_slices(kernel, stride, dilation, out_hw):
                 canvas[where] += np.where(winner == k, grad_out, zero)
             return (_crop(canvas, padding),)
-        finite = np.isfinite(grad_out).all()         # the mask may multiply the gradient (4x faster than np.where)
+        finite = np.isfinite(grad_out).all()         # then the mask may multiply the gradient (no np.where)
         claimed = None
         for _, where in _offset_slices(kernel, stride, dilation, out_hw):
             first = xp[where] == best                # a maximum of its window...
