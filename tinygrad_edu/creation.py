@@ -10,6 +10,7 @@ from . import random
 from .dims import dim_index
 from .ops import elementwise as E
 from .ops import movement as M
+from .promotion import cast_to, result_type
 from .tensor import Tensor, float32, numeric_array
 
 __all__ = ["tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye", "zeros_like", "ones_like",
@@ -129,6 +130,10 @@ def stack(tensors, dim=0):
 def where(condition, input, other):
     """Entries of `input` where condition holds, else of `other` (broadcast).  Gradients flow to both."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        return Tensor(np.where(cond, input, other))
+    payloads = [x.data if isinstance(x, Tensor) else x for x in (input, other)]
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):      # numbers: int64, float32 or bool
+        return Tensor(np.where(cond, *payloads), dtype=result_type(*payloads))
+    dtype = cast_to(*payloads)                                                # PyTorch's dtype, as for + - * /
+    if dtype is not None:
+        input, other = (x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype) for x in (input, other))
     return E.Where.apply(input, other, cond=cond)

@@ -14,6 +14,7 @@ from .autograd import STATE, Value
 from .dims import dim_index, dim_tuple
 from .operators import Operators
 from .ops import activation, elementwise, linalg, movement, reduce
+from .promotion import cast_to
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -212,6 +213,57 @@ class Tensor(Operators, Value):
         return dim_tuple(dim, self.data.ndim, op)
 
     # -------------------------------------------------------------------- arithmetic
+    # The operators shared with Scalar (operators.py), after PyTorch's type promotion (promotion.py): numpy
+    # would make `int tensor + 0.5` or `int / int` float64 where PyTorch gives float32.
+    def __add__(self, other):
+        return _binary(Operators.__add__, self, other, "add")
+
+    def __radd__(self, other):
+        return _binary(Operators.__radd__, self, other, "add")
+
+    def __sub__(self, other):
+        return _binary(Operators.__sub__, self, other, "sub")
+
+    def __rsub__(self, other):
+        return _binary(Operators.__rsub__, self, other, "sub")
+
+    def __mul__(self, other):
+        return _binary(Operators.__mul__, self, other, "mul")
+
+    def __rmul__(self, other):
+        return _binary(Operators.__rmul__, self, other, "mul")
+
+    def __truediv__(self, other):
+        return _binary(Operators.__truediv__, self, other, "div")
+
+    def __rtruediv__(self, other):
+        return _binary(Operators.__rtruediv__, self, other, "div")
+
+    def __pow__(self, exponent):
+        return _binary(Operators.__pow__, self, exponent, "pow")
+
+    def __rpow__(self, base):
+        return _binary(Operators.__rpow__, self, base, "rpow")
+
+    def exp(self):
+        return Operators.exp(self._as_float())
+
+    def log(self):
+        return Operators.log(self._as_float())
+
+    def sqrt(self):
+        return Operators.sqrt(self._as_float())
+
+    def tanh(self):
+        return Operators.tanh(self._as_float())
+
+    def sigmoid(self):
+        return Operators.sigmoid(self._as_float())
+
+    def _as_float(self):
+        """self, or its entries as the default float32 when they are integers (exp, log ... give floats)."""
+        return self if self.data.dtype.kind in "fc" else Tensor._make(self.data.astype(float32))
+
     def __matmul__(self, other):
         return _matmul(self, other)
 
@@ -451,6 +503,54 @@ def _as_index(index):
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def _binary(operator, a, b, op):
+    """operator(a, b) for a Tensor a, after PyTorch's type promotion; a float tensor with a float tensor of its
+    own dtype or a Python number (the usual case) goes straight through."""
+    kind = a.data.dtype.kind
+    if kind == "f":
+        t = type(b)
+        if t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype):
+            return operator(a, b)
+    return operator(*_promote(a, b, op))
+
+
+def _promote(a, b, op):
+    """a (a Tensor) and b cast to one dtype when numpy would not compute PyTorch's result dtype from them
+    (usually: both unchanged); what PyTorch refuses (subtracting booleans, an integer to a negative integer
+    power) is refused here.  A float Tensor that requires grad is cast by a recorded Cast, so its gradient
+    flows back in its own dtype."""
+    pa, pb = a.data, _payload(b)
+    dtype = cast_to(pa, pb, true_division=op == "div")
+    if op == "sub" and (_is_bool(pa) or _is_bool(pb)):
+        raise TypeError(f"sub: subtracting booleans is not supported (got dtypes {_dtype_name(pa)} and "
+                        f"{_dtype_name(pb)}), as in PyTorch; use ~ or logical_not to invert a mask, ^ for xor")
+    if op in ("pow", "rpow") and pa.dtype.kind in "biu":
+        base, exponent = (pa, pb) if op == "pow" else (pb, pa)
+        integer = (dtype or np.result_type(base, exponent)).kind in "biu"
+        if integer and np.any(np.asarray(exponent) < 0):
+            raise ValueError(f"pow: integers to negative integer powers are not allowed (exponent "
+                             f"{_preview(exponent)}), as in PyTorch; make the base a float (x.float() ** -1)")
+    if dtype is None:
+        return a, b
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _is_bool(x):
+    return x is True or x is False or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
+def _dtype_name(x):
+    return str(x.dtype) if isinstance(x, np.ndarray) else type(x).__name__
+
+
+def _cast(x, dtype):
+    if isinstance(x, Tensor):
+        return x.to(dtype)
+    if isinstance(x, np.ndarray) and x.dtype != dtype:
+        return x.astype(dtype)
+    return x
 
 
 def _matmul(a, b):
