@@ -152,25 +152,47 @@ def bwrap_status():
 
 # ----------------------------------------------------------------------------------------------------- output capture
 class _Capture:
-    """Drains one output pipe on a thread, keeping its first and last `keep // 2` bytes and the total count."""
+    """One output pipe, drained on a thread, keeping its first and last `keep // 2` bytes and the total count.
+
+    Reads happen under a lock, on the thread or in text() (which takes what is in the pipe right now), so the
+    text after a call holds everything the child wrote before it replied.
+    """
 
     def __init__(self, fd, keep):
-        self.half, self.head, self.tail, self.total = keep // 2, bytearray(), bytearray(), 0
+        self.fd, self.half, self.head, self.tail, self.total = fd, keep // 2, bytearray(), bytearray(), 0
+        self.ended = self.closed = False
+        os.set_blocking(fd, False)
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()
 
-    def _drain(self, fd):
-        with os.fdopen(fd, "rb", buffering=0) as stream:
-            while chunk := stream.read(65536):
-                with self.lock:
-                    self.total += len(chunk)
-                    room = self.half - len(self.head)
-                    self.head += chunk[:max(room, 0)]
-                    self.tail += chunk[max(room, 0):]
-                    del self.tail[:-self.half or len(self.tail)]
+    def _drain(self):
+        while self._pump():
+            select.select([self.fd], [], [])
+        with self.lock:                     # only this thread closes the fd, so select never sees a reused number
+            os.close(self.fd)
+            self.closed = True
+
+    def _pump(self):
+        """Read what the pipe holds now; False once it has ended."""
+        with self.lock:
+            while not self.ended:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except BlockingIOError:
+                    return True
+                if not chunk:
+                    self.ended = True
+                    break
+                self.total += len(chunk)
+                room = max(self.half - len(self.head), 0)
+                self.head += chunk[:room]
+                self.tail += chunk[room:]
+                del self.tail[:-self.half or len(self.tail)]
+            return False
 
     def text(self):
+        self._pump()
         with self.lock:
             cut = self.total - len(self.head) - len(self.tail)
             middle = f"\n[... {cut} bytes cut ...]\n".encode() if cut else b""
