@@ -134,6 +134,7 @@ def _ask(box, helper, doing, *args):
 def _name(fn, default="your function"):
     """The student's function's name for the report ("loss_fn" for a lambda, as the in-process checkers say)."""
     name = fn if isinstance(fn, str) else fn.type_name if isinstance(fn, Handle) else ""
+    name = name.rsplit("<locals>.", 1)[-1]              # check.<locals>.loss -> loss
     return default if not name or "<lambda>" in name else name
 
 
