@@ -132,6 +132,9 @@ def test_html_is_self_contained_and_complete(tmp_path):
     for cluster_id in data["cluster_ids"].values():
         assert f'id="{cluster_id}"' in html
     assert {"conv1", "fc3"} <= set(data["clusters"])
+    named = {n: i for i, n in data["named"].items()}
+    assert named["conv1.weight"] in data["clusters"]["conv1"]["members"]    # closing a layer closes its weights
+    assert named["images"] not in data["clusters"]["conv1"]["members"]
     assert "LeNet &lt;/script&gt; &amp; co" in html                  # the title escaped
 
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from . import scopes
-from .colors import grad_color
+from .colors import font_color, grad_color
 from .labels import display_names, op_title
 from .summary import fmt, norm, num
 
@@ -80,10 +80,11 @@ def _json_number(x):
 
 
 def _grad_entry(value):
-    """What a node shows for its gradient so far: [signed number or norm, its fill color, preview lines]."""
+    """What a node shows for its gradient so far: [signed number or norm, its fill color, preview lines, the text
+    color readable on that fill]."""
     s = size(value)
     fill = grad_color(abs(s)) if s is not None else None
-    return [_json_number(s), fill, rows(value)]
+    return [_json_number(s), fill, rows(value), font_color(fill) if fill else "#000000"]
 
 
 def _node(graph, n, names):
@@ -98,12 +99,26 @@ def _node(graph, n, names):
     return entry
 
 
-def _clusters(graph):
-    """{scope path: {label, parent, members}} for every scope (and its ancestors) a node was made in; members
-    are all node ids inside, nested scopes included."""
-    clusters = {}
+def homes(graph) -> dict:
+    """{node id: the cluster path it is drawn in}: the scope it was made in; a module's parameter (made outside any
+    scope, named "conv1.weight") goes to its module's cluster ("conv1"), so closing a layer closes its weights."""
+    used = {p for n in graph.nodes for p in scopes.ancestors(n.scope)}
+    out = {}
     for n in graph.nodes:
-        for path in scopes.ancestors(n.scope):
+        home = n.scope
+        if not home and n.kind == "value" and n.is_parameter and n.name and "." in n.name:
+            module = n.name.rsplit(".", 1)[0].replace(".", "/")
+            home = module if module in used else ""
+        out[n.id] = home
+    return out
+
+
+def _clusters(graph):
+    """{scope path: {label, parent, members}} for every scope (and its ancestors) a node is drawn in (see homes);
+    members are all node ids inside, nested scopes included."""
+    clusters, home = {}, homes(graph)
+    for n in graph.nodes:
+        for path in scopes.ancestors(home[n.id]):
             c = clusters.setdefault(path, {"label": path.rsplit("/", 1)[-1], "members": []})
             c["parent"] = path.rsplit("/", 1)[0] if "/" in path else None
             c["members"].append(n.id)

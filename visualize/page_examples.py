@@ -63,13 +63,14 @@ def conv_scalar():
     return loss
 
 
-def chain(nodes=500, width=10):
+def chain(nodes=500, width=None):
     """A scalar graph of about `nodes` nodes: `width` inputs, then layers of tanh(x_i·x_(i+1) + x_i), each layer
     in its own scope (a cluster the page can close)."""
     rng = np.random.default_rng(0)
+    width = width or (10 if nodes >= 200 else 5)
     xs = [tg.Scalar(float(v), name=f"x{i}") for i, v in enumerate(rng.uniform(-1, 1, width))]
     per_layer = 6 * width            # each unit: Mul, Add and Tanh ops and their three values
-    layers = max(1, (nodes - width) // per_layer)
+    layers = max(1, round((nodes - 3 * width) / per_layer))     # inputs, layers, and the final sum's 2(width-1)
     for k in range(layers):
         with tg.scope(f"layer{k}"):
             xs = [(xs[i] * xs[(i + 1) % width] + xs[i]).tanh() for i in range(width)]

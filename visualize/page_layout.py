@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from . import scopes
+from . import page_data, scopes
 from .colors import OP_FILL
 from .labels import short
 from .rendering import INSTALL_COMMANDS
@@ -62,10 +62,10 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
            'node [fontname="Helvetica", fontsize=10, margin="0.08,0.04"];',
            'edge [fontname="Helvetica", fontsize=9, arrowsize=0.7, color="#404040"];']
     cluster_ids = {key: f"{prefix}cl{k}" for k, key in enumerate(data["clusters"])}
-    tree = {}
+    tree, home = {}, page_data.homes(graph)
     for n in graph.nodes:
         branch = tree
-        for path in scopes.ancestors(n.scope):
+        for path in scopes.ancestors(home[n.id]):
             branch = branch.setdefault(path, {})
         branch.setdefault(None, []).append(n)
 
@@ -94,8 +94,14 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
             if key is None:
                 continue
             out.append(f"{pad}subgraph {quote('cluster_' + cluster_ids[key])} {{")
+            step = scopes.step_of(key)
+            if step is not None and step.key == key:       # a time step: a shaded band, stripes alternating
+                look = (f'style="rounded,filled"; fillcolor="{("#eef4fc", "#fdf3e7")[step.t % 2]}"; '
+                        'color="#7a9cc6"; fontsize=14;')
+            else:
+                look = 'style="rounded,dashed"; color="#9a9a9a"; fontsize=10;'
             out.append(f'{pad}  id={quote(cluster_ids[key])}; label={quote(data["clusters"][key]["label"])}; '
-                       'style="rounded,dashed"; color="#9a9a9a"; fontsize=10; margin=8;')
+                       f"{look} margin=8;")
             write(sub, indent + 1)
             out.append(pad + "}")
 

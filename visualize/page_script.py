@@ -107,11 +107,14 @@ JS = r"""
       ['x', 'y', 'width', 'height'].forEach(function (k) { r.setAttribute(k, bb[k]); });
       r.setAttribute('rx', 6); r.setAttribute('fill', '#f2f2f2'); r.setAttribute('stroke', '#555');
       r.setAttribute('stroke-dasharray', '5 3');
+      // the label as large as the box allows, so a closed group still reads when the graph is zoomed out
+      var text = '\u25b8 ' + key + ' \u00b7 ' + info.members.length + ' nodes (click to open)';
+      var size = Math.max(10, Math.min(bb.width / (0.6 * text.length), bb.height / 4, 48));
       var t = document.createElementNS(SVGNS, 'text');
-      t.setAttribute('x', bb.x + bb.width / 2); t.setAttribute('y', bb.y + Math.min(bb.height / 2, 40));
-      t.setAttribute('text-anchor', 'middle'); t.setAttribute('font-size', '12');
+      t.setAttribute('x', bb.x + bb.width / 2); t.setAttribute('y', bb.y + bb.height / 2 + size / 3);
+      t.setAttribute('text-anchor', 'middle'); t.setAttribute('font-size', size.toFixed(1));
       t.setAttribute('font-family', 'Helvetica,Arial,sans-serif');
-      t.textContent = '\u25b8 ' + key + ' \u00b7 ' + info.members.length + ' nodes (click to open)';
+      t.textContent = text;
       var title = document.createElementNS(SVGNS, 'title');
       title.textContent = key + ': closed; click to open';
       g.appendChild(title); g.appendChild(r); g.appendChild(t);
@@ -180,8 +183,8 @@ JS = r"""
         if (fill && n.shape) n.shape.setAttribute('fill', fill);
         if (n.gradText) {
           n.gradText.textContent = gradLine(id);
-          var dark = fill && /^#/.test(fill) && parseInt(fill.slice(1, 3), 16) < 140;
-          n.g.querySelectorAll('text').forEach(function (t) { t.setAttribute('fill', dark ? '#ffffff' : '#000000'); });
+          var ink = g ? g[3] : '#000000';
+          n.g.querySelectorAll('text').forEach(function (t) { t.setAttribute('fill', ink); });
         }
         n.g.classList.toggle('tg-active', !!active[id]);
         n.g.classList.toggle('tg-input', !!inputs[id] && !active[id]);
@@ -201,6 +204,7 @@ JS = r"""
         data.clusters[key].members.forEach(function (m) { var gg = grads[m]; if (gg && gg[1] && (best === null ||
           Math.abs(gg[0]) > Math.abs(best[0]))) best = gg; });
         boxes[key].querySelector('rect').setAttribute('fill', best ? best[1] : '#f2f2f2');
+        boxes[key].querySelector('text').setAttribute('fill', best ? best[3] : '#000000');
       }
       label.textContent = stepName();
       slider.value = current;
