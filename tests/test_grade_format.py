@@ -17,6 +17,7 @@ from tinygrad_edu.grade_report import (
     SubmissionResult,
     TestResult,
     class_table,
+    merged_problems,
     short_problem,
     validate_results_json,
     write_results_json,
@@ -206,11 +207,26 @@ def test_the_class_table_counts_the_most_common_problem():
     assert "0 of 4 full marks" in text
 
 
+def test_one_mistake_in_several_gradients_counts_once():
+    assert merged_problems(["forgot 1/N in dW1", "forgot 1/N in db1", "transposed dw", "timed out"]) == (
+        "forgot 1/N in dW1, db1", "transposed dw", "timed out")
+
+
 @pytest.mark.parametrize("text, name, label", [
     ("constant factor: numeric = grads['W1'] / 6 exactly (N = 6, the batch size here): did you forget to divide "
      "by the batch size? (dy = (y - t) / N)", "W1", "forgot 1/N in dW1"),
     ("transposed gradient: dw.T is right (x.T @ dout, not dout.T @ x?)", "w", "transposed dw"),
-    ("sign flip: dW is exactly minus the numeric gradient", "W", "sign error in dW"),
+    ("sign flip: dW is exactly minus the numeric gradient", "W", "sign flip in dW"),
+    ("sign error in one column: dW[:, 2] is exactly minus the numeric gradient and every other column is right", "W",
+     "sign error in one column of dW"),
+    ("numeric - dW = 0.2 * W exactly: the regularization gradient is missing: add 2 * reg * W (reg = 0.1)", "W",
+     "missing regularization gradient in dW"),
+    ("dx keeps dout on the wrong entries (7 of 20 differ): it keeps dout where dout > 0; the mask comes from the "
+     "forward input", "x", "ReLU mask on the wrong array in dx"),
+    ("grads['W1'] is W1 itself (the same values, the same array): `d = params[...]` gives a second name", "W1",
+     "dW1 is the parameter array itself"),
+    ("db is dout summed over axis 1 (each example's features); b is added to every row", "b",
+     "bias summed over the wrong axis in db"),
     ("grads['b1'] equals W2 @ grads['b2']: the batch sum of the gradient at the activation's OUTPUT", "b1",
      "db1 summed above the activation (the b1 trap)"),
     ("timed out after 30 s in affine_backward", None, "timed out"),

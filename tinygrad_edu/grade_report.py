@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 __all__ = ["TestResult", "SubmissionResult", "write_results_json", "validate_results_json", "write_summary_csv",
-           "class_table", "short_problem"]
+           "class_table", "short_problem", "merged_problems"]
 
 _VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -136,23 +136,27 @@ def _number(x):
 
 
 # ------------------------------------------------------------------------------------------- the class table
-_PATTERNS = (   # (regex on a diagnosis or failure sentence, short label; {g}: the gradient's name)
-    (r"divide by the batch size|forgot (to divide by |the )?(1/N|N\b)", "forgot 1/N in {g}"),
+_PATTERNS = (   # (regex on a diagnosis sentence of tinygrad_edu.diagnosis, short label; {g}: the gradient's name)
+    (r"regularization gradient is missing", "missing regularization gradient in {g}"),
+    (r"a term the loss does not have", "extra regularization term in {g}"),
     (r"batch size twice", "divided by N twice in {g}"),
-    (r"activation's derivative is missing|activation's OUTPUT", "{g} summed above the activation (the b1 trap)"),
+    (r"divide by the batch size", "forgot 1/N in {g}"),
+    (r"activation's OUTPUT|activation's derivative is missing", "{g} summed above the activation (the b1 trap)"),
     (r"the gradient of another parameter", "{g} is another parameter's gradient"),
-    (r"transpos", "transposed {g}"),
-    (r"sign (flip|error)", "sign error in {g}"),
-    (r"regulari[sz]ation", "regularization gradient wrong in {g}"),
-    (r"IS the parameter|is the parameter array|same array as", "{g} is the parameter array itself"),
-    (r"wrong axis", "bias summed over the wrong axis in {g}"),
-    (r"relu mask|mask taken on", "ReLU mask on the wrong array in {g}"),
-    (r"constant factor|factor", "a constant factor off in {g}"),
-    (r"all zeros", "{g} never computed"),
-    (r"zeros where|missing term", "a missing term in {g}"),
+    (r"sign error in one (row|column)", "sign error in one {0} of {g}"),
+    (r"sign flip", "sign flip in {g}"),
+    (r"itself \(the same values", "{g} is the parameter array itself"),
+    (r"keeps dout on the wrong entries", "ReLU mask on the wrong array in {g}"),
+    (r"summed over axis", "bias summed over the wrong axis in {g}"),
+    (r"transpose", "transposed {g}"),
+    (r"twice the right one", "{g} is 2x the right one"),
+    (r"half the right one", "{g} is half the right one"),
+    (r"constant factor", "a constant factor off in {g}"),
     (r"has shape|shape \(", "wrong shape of {g}"),
+    (r"all zeros", "{g} never computed"),
+    (r"zeros where", "a missing term in {g}"),
     (r"non-finite|not finite", "non-finite values in {g}"),
-    (r"does not change at all|vacuous", "loss ignores {g}"),
+    (r"does not change at all", "loss ignores {g}"),
 )
 _FAILURES = (   # a failure of the student's code (SandboxFailure.reason) -> its kind, without the call it was in
     (r"timed out", "timed out"),
@@ -168,8 +172,9 @@ def short_problem(text, name=None):
     """A few words for a diagnosis (name: the parameter, e.g. 'W1' -> 'dW1') or a failure reason."""
     g = f"d{name}" if name else "the gradient"
     for pattern, label in _PATTERNS:
-        if name and re.search(pattern, text, re.IGNORECASE):
-            return label.format(g=g)
+        m = re.search(pattern, text, re.IGNORECASE) if name else None
+        if m:
+            return label.format(*m.groups(), g=g)
     for pattern, label in _FAILURES:
         m = re.search(pattern, text, re.IGNORECASE)
         if m:
@@ -177,6 +182,17 @@ def short_problem(text, name=None):
     first = re.split(r"[:.;(]", text, maxsplit=1)[0].strip()
     first = re.sub(r"\s+", " ", first)[:60]
     return f"{first} ({g})" if name else first
+
+
+def merged_problems(labels):
+    """Labels of one test with the same mistake in several gradients said once: ("forgot 1/N in dW1",
+    "forgot 1/N in db1") -> ("forgot 1/N in dW1, db1",), so one mistake counts once per student."""
+    groups = {}
+    for label in dict.fromkeys(labels):
+        what, sep, where = label.rpartition(" in ")
+        key = what if sep and where.startswith("d") and " " not in where else label
+        groups.setdefault(key, []).append(where if key == what else None)
+    return tuple(key if None in wheres else f"{key} in {', '.join(wheres)}" for key, wheres in groups.items())
 
 
 def class_table(results, checks):

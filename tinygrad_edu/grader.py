@@ -16,6 +16,7 @@ nothing of one submission is shared with another (separate processes, separate c
 from __future__ import annotations
 
 import os
+import re
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .assignment import GradsCheck, LayerCheck, LossGradCheck
-from .grade_report import SubmissionResult, TestResult, short_problem, write_results_json
+from .grade_report import SubmissionResult, TestResult, merged_problems, short_problem, write_results_json
 
 __all__ = ["grade_submission", "grade_class", "submission_name"]
 
@@ -61,19 +62,19 @@ def grade_submission(assignment, directory, *, limits=None):
 
     limits = limits or Limits()
     start = time.perf_counter()
-    boxes, isolation, tests = _Boxes(directory, limits), set(), []
+    boxes, tests = _Boxes(directory, limits), []
     try:
         for check, inputs in zip(assignment.checks, assignment.inputs):
-            tests.append(_grade_check(check, inputs, directory, boxes, isolation))
+            tests.append(_grade_check(check, inputs, directory, boxes))
     finally:
         output = boxes.close()
     header = [f"{assignment.title}: graded by tinygrad-edu grade ({len(tests)} checks)",
-              "isolation: " + ("; ".join(sorted(isolation)) or "none: no file of the submission was run")]
+              "isolation: " + ("; ".join(sorted(boxes.isolations)) or "none: no file of the submission was run")]
     return SubmissionResult(submission_name(directory), os.path.abspath(directory), tuple(tests),
                             time.perf_counter() - start, "\n".join(header + output))
 
 
-def _grade_check(check, inputs, directory, boxes, isolation):
+def _grade_check(check, inputs, directory, boxes):
     from .homework_sandboxed import CheckUsageError, StudentCodeFailure
     from .sandbox import SandboxFailure
 
@@ -86,22 +87,23 @@ def _grade_check(check, inputs, directory, boxes, isolation):
                               f"{present or 'none'})", (f"{check.file} missing",))
     try:
         box = boxes.get(path)
-        isolation.add(box.isolation)
         report = _run(check, box, _fresh(inputs))
     except (SandboxFailure, StudentCodeFailure) as failure:
-        where = f" (in {failure.phase})" if getattr(failure, "phase", "") and failure.phase not in failure.reason \
-            else ""
-        trace = f"\n{failure.traceback.rstrip()}" if getattr(failure, "traceback", "") else ""
-        return _failed(check, f"{head}\nFAIL: {failure.reason}{where}{trace}", (short_problem(failure.reason),))
+        where = f" (in {failure.phase})" if failure.phase and failure.phase not in failure.reason else ""
+        trace = f"\n{failure.traceback.rstrip()}" if failure.traceback else ""
+        return _failed(check, f"{head}\nFAIL: {failure.reason}{where}{trace}\n  ran in: {boxes.isolation}",
+                       (short_problem(failure.reason),))
     except CheckUsageError as error:
-        return _failed(check, f"{head}\nFAIL: the check could not run on this submission: {error}",
-                       (f"check could not run: {short_problem(str(error))}",))
+        return _failed(check, f"{head}\nFAIL: the check could not run on this submission: {error}\n"
+                              f"  ran in: {boxes.isolation}", (f"check could not run: {short_problem(str(error))}",))
     except Exception as error:      # a bug of the grader, not the student's: still a FAIL, never a pass
         return _failed(check, f"{head}\nFAIL: internal error of the grader (please tell your TA): "
                               f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-3)}",
                        (f"grader error: {type(error).__name__}",))
-    text = f"{head}\nisolation: {box.isolation}\n{report}"
-    problems = tuple(_problem(r) for r in report.results if not r.passed)
+    text = f"{head}\n{report}"
+    problems = merged_problems(_problem(r, _batch_sizes(check, inputs)) for r in report.results if not r.passed)
+    if report.vacuous is not None:
+        problems += (f"nothing tested: {short_problem(report.vacuous)}",)
     if not report.passed and not problems:
         problems = ("failed",)
     score = float(check.points) if report.passed else 0.0
@@ -142,12 +144,26 @@ def _reference(check, *inputs):
     return np.asarray(value, dtype=np.float64) if isinstance(check, LayerCheck) else float(value)
 
 
-def _problem(result):
-    if result.name in ("loss", "out") and not result.diagnosis:
+def _problem(result, batch_sizes=()):
+    """A few words for the class table: what went wrong with one row of a report."""
+    text = result.diagnosis or ""
+    if result.name in ("loss", "out") and "the reference gives" in text:      # the value row
         return f"{result.name} differs from the reference"
-    if result.diagnosis:
-        return short_problem(result.diagnosis, result.name)
+    factor = re.search(r"numeric = \S+ / (\d+) exactly", text)
+    if factor and int(factor.group(1)) in batch_sizes:
+        # the loss's data has N examples and the gradient is exactly N times the right one: the 1/N of the mean
+        return f"forgot 1/N in d{result.name}"
+    if text:
+        return short_problem(text, result.name)
     return f"wrong d{result.name} (no known pattern)"
+
+
+def _batch_sizes(check, inputs):
+    """N of the loss's data: the first dimension of the array arguments after the parameters (GradsCheck's
+    args, LossGradCheck's X); a layer has no batch of the loss."""
+    if isinstance(check, LayerCheck):
+        return ()
+    return tuple(a.shape[0] for a in inputs[1:] if isinstance(a, np.ndarray) and a.ndim >= 1)
 
 
 class _Boxes:
@@ -158,9 +174,11 @@ class _Boxes:
     def __init__(self, directory, limits):
         self.directory, self.limits = directory, limits
         self.open, self.failed, self.done = {}, {}, []     # path -> Sandbox; path -> import failure; closed ones
+        self.isolation, self.isolations = "", set()         # of the last sandbox made (for a failure's report)
 
     def get(self, path):
-        from .sandbox import Sandbox, SandboxFailure
+        from .homework_sandboxed import HomeworkSandbox
+        from .sandbox import SandboxFailure
 
         if path in self.failed:
             raise self.failed[path]
@@ -169,7 +187,10 @@ class _Boxes:
             self._retire(path)
             box = None
         if box is None:
-            box = Sandbox(path, limits=self.limits, directory=self.directory)   # the whole folder: helpers import
+            # the whole folder (helper modules import), beside the checker's evaluation helpers
+            box = HomeworkSandbox(path, limits=self.limits, directory=self.directory)
+            self.isolation = box.isolation
+            self.isolations.add(box.isolation)
             try:
                 box.start()
             except SandboxFailure as failure:
