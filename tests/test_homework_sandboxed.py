@@ -1,0 +1,87 @@
+"""The sandboxed checks on TA-built inputs (what the class grader calls): check_layer_in, check_loss_grad_in and
+check_grads_in against the shipped homework files, with the TA's reference values, in a HomeworkSandbox."""
+
+import os
+
+import numpy as np
+import pytest
+
+from tinygrad_edu.homework_sandboxed import (
+    HomeworkSandbox,
+    StudentCodeFailure,
+    check_grads_in,
+    check_layer_in,
+    check_loss_grad_in,
+)
+from tinygrad_edu.sandbox import Limits, Sandbox, SandboxFailure
+
+HOMEWORK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lessons", "homework")
+LIMITS = Limits(timeout=20)
+
+
+def box_for(name):
+    return HomeworkSandbox(os.path.join(HOMEWORK, name), LIMITS)
+
+
+def test_layer_on_ta_inputs_with_a_reference_output():
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((3, 5)), rng.standard_normal((5, 2)), rng.standard_normal(2)
+    with box_for("layers.py") as box:
+        report = check_layer_in(box, "affine_forward", "affine_backward", x, w, b, expected_out=x @ w + b)
+        assert report.passed and [r.name for r in report] == ["x", "w", "b", "out"], str(report)
+        assert "bubblewrap" in report.isolation or "process limits only" in report.isolation
+        wrong = check_layer_in(box, "affine_forward", "affine_backward", x, w, b, names=["X", "W", "B"],
+                               expected_out=x @ w - b)           # the TA's reference says the forward is wrong
+        assert not wrong.passed and wrong.failed == ["out"]
+        assert "the forward computation itself is wrong" in wrong["out"].diagnosis
+        assert [r.name for r in wrong][:3] == ["X", "W", "B"]
+
+
+def test_loss_grad_on_ta_inputs_knows_reg_and_the_batch():
+    rng = np.random.default_rng(3)
+    W, X, y = 0.01 * rng.standard_normal((6, 4)), rng.standard_normal((9, 6)), rng.integers(0, 4, size=9)
+    with box_for("svm_loss.py") as box:
+        report = check_loss_grad_in(box, "svm_loss_vectorized", W, X, y, 0.1)
+        assert report.passed, str(report)
+        assert len(report) == 1 and report["W"].checked == W.size    # a "loss" row only with expected_loss
+        off = check_loss_grad_in(box, "svm_loss_naive", W, X, y, 0.1, expected_loss=123.0)
+        assert off.failed == ["loss"] and "your loss is" in off["loss"].diagnosis
+
+
+def test_grads_on_a_students_net_with_the_tas_weights():
+    rng = np.random.default_rng(5)
+    params = {"W1": rng.standard_normal((4, 5)), "b1": rng.standard_normal(5), "W2": rng.standard_normal((5, 3)),
+              "b2": rng.standard_normal(3)}
+    x, t = rng.standard_normal((6, 4)), np.eye(3)[rng.integers(0, 3, size=6)]
+    for name, passes in (("two_layer_net.py", True), ("two_layer_net_slide.py", False)):
+        with box_for(name) as box:
+            net = box.call("TwoLayerNet", 4, 5, 3)
+            report = check_grads_in(box, box.getattr(net, "loss"), net, params=params, args=(x, t),
+                                    grads=box.getattr(net, "gradient"))
+            assert report.passed is passes, str(report)
+            if not passes:
+                assert report.failed == ["b1"] and "W2 @ grads['b2']" in report["b1"].diagnosis
+            np.testing.assert_array_equal(box.call("TwoLayerNet.scores", net, x).shape, (6, 3))
+
+
+def test_the_students_failures_propagate_with_the_students_names(tmp_path):
+    path = tmp_path / "hw.py"
+    path.write_text("import numpy as np\n"
+                    "def forward(x):\n    return 2 * x, x\n"
+                    "def backward(dout, cache):\n    return 'two'\n"
+                    "def crash(dout, cache):\n    raise KeyError('cache')\n")
+    x = np.ones((2, 2))
+    with HomeworkSandbox(path, LIMITS) as box:
+        with pytest.raises(StudentCodeFailure, match=r"backward must return one gradient per float input \(1\), got str"):
+            check_layer_in(box, "forward", "backward", x, names=["x"])
+        with pytest.raises(SandboxFailure, match="raised KeyError in crash") as info:
+            check_layer_in(box, "forward", "crash", x, names=["x"])
+        assert "_tgedu" not in info.value.reason and "_tinygrad_edu_driver" not in info.value.traceback
+
+
+def test_a_plain_sandbox_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "hw.py"
+    path.write_text("def forward(x):\n    return x, x\n")
+    with Sandbox(path, LIMITS) as box:
+        with pytest.raises(TypeError, match="need a HomeworkSandbox"):
+            check_layer_in(box, "forward", "forward", np.ones(2), names=["x"])
