@@ -2,6 +2,8 @@
 weight=, pos_weight= and label_smoothing= keywords; PyTorch's class-index layouts, and errors that name the op,
 the shapes passed and the layouts accepted.  Expected values are written from the formulas, by hand."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,28 @@ def test_bce_weights_that_do_not_broadcast_are_named():
         F.binary_cross_entropy_with_logits(tg.randn(2, 4), tg.rand(2, 4), pos_weight=np.ones(3))
     with pytest.raises(ValueError, match=r"binary_cross_entropy: weight of shape \(2, 2, 4\) does not fit input"):
         F.binary_cross_entropy(tg.rand(2, 4), tg.rand(2, 4), weight=np.ones((2, 2, 4)))
+
+
+# ------------------------------------------------------------------------------------------------ no raw numpy errors
+LOSS_MISUSE = [
+    ("ndarray_input_bce", lambda: F.binary_cross_entropy(np.array([0.5]), tg.rand(1)), TypeError,
+     r"binary_cross_entropy: input must be a Tensor, got ndarray"),
+    ("ndarray_input_ce", lambda: F.cross_entropy(np.random.randn(2, 3), np.array([0, 1])), TypeError,
+     r"cross_entropy: input must be a Tensor, got ndarray"),
+    ("label_smoothing_str", lambda: F.cross_entropy(tg.randn(2, 3), [0, 1], label_smoothing="a"), ValueError,
+     r"cross_entropy: label_smoothing must be in \[0, 1\], got a"),
+    ("weight_str", lambda: F.binary_cross_entropy_with_logits(tg.rand(2), tg.rand(2), weight="a"), TypeError,
+     r"binary_cross_entropy_with_logits: weight must hold numbers"),
+]
+
+
+@pytest.mark.parametrize("call, kind, says", [pytest.param(c, k, m, id=n) for n, c, k, m in LOSS_MISUSE])
+def test_loss_misuse_gets_a_message_naming_the_loss(call, kind, says):
+    with pytest.raises(kind, match=says):
+        call()
+
+
+def test_every_target_ignored_gives_nan_without_a_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(F.cross_entropy(tg.randn(2, 3), np.array([-100, -100])).item())

@@ -105,6 +105,15 @@ def test_optimizer_refuses_bad_groups():
         optim.Adam([np.zeros(2)])
 
 
+
+@pytest.mark.parametrize("op", ["cat", "stack"])
+def test_cat_and_stack_refuse_one_tensor_as_pytorch_and_take_a_generator(op):
+    fn = getattr(tg, op)
+    t = tg.randn(3, 4)
+    with pytest.raises(TypeError, match=rf"{op}: expected a sequence of tensors .*one Tensor of shape \(3, 4\)"):
+        fn(t)                                   # it iterated the rows: cat gave a (12,) tensor, stack a copy of t
+    assert fn(x for x in [t, t]).shape == ((6, 4) if op == "cat" else (2, 3, 4))
+
 # ------------------------------------------------------------------------------------------------ numerical_gradient
 def _bits(a):
     return np.ascontiguousarray(a).view(np.uint64).copy()
@@ -227,3 +236,57 @@ def test_load_still_reads_what_save_wrote_and_a_missing_file_says_so(tmp_path):
     assert list(loaded) == ["w", "b"] and loaded["w"].shape == (40, 30)
     with pytest.raises(FileNotFoundError):
         tg.load(tmp_path / "nowhere.npz")
+
+
+# ------------------------------------------------------------------------------------------------ no raw numpy errors
+def _step_with_grad(make, grad):
+    w = tg.randn(2, 3, requires_grad=True)
+    opt = make([w])
+    w.grad = grad
+    opt.step()
+
+
+MISUSE = [
+    ("adam_betas", lambda: optim.Adam([tg.randn(2, requires_grad=True)], betas=0.9), TypeError,
+     r"Adam: betas must be a pair \(beta1, beta2\), got 0\.9"),
+    ("sgd_lr_str", lambda: optim.SGD([tg.randn(2, requires_grad=True)], lr="0.1"), TypeError,
+     r"SGD: lr must be a number, got str '0\.1'"),
+    ("sgd_grad_shape", lambda: _step_with_grad(lambda ps: optim.SGD(ps, lr=0.1), tg.randn(3)), ValueError,
+     r"SGD\.step: Tensor has shape \(2, 3\) but its \.grad has shape \(3,\)"),
+    ("adam_grad_shape", lambda: _step_with_grad(lambda ps: optim.Adam(ps), tg.randn(3, 2)), ValueError,
+     r"Adam\.step: Tensor has shape \(2, 3\) but its \.grad has shape \(3, 2\)"),
+    ("grad_ndarray", lambda: _step_with_grad(lambda ps: optim.SGD(ps, lr=0.1), np.ones((2, 3))), TypeError,
+     r"SGD\.step: the \.grad of Tensor must be a Tensor \(or None\), got ndarray"),
+    ("clip_max_norm_str", lambda: nn.utils.clip_grad_norm_([tg.randn(2)], "1"), TypeError,
+     r"clip_grad_norm_: max_norm must be a number, got str"),
+    ("numgrad_none", lambda: numerical_gradient(lambda a: None, np.ones(2)), TypeError,
+     r"numerical_gradient: the function must return a number \(a loss\), got NoneType \(did it forget to `return`"),
+    ("numgrad_str", lambda: numerical_gradient(lambda a: "x", np.ones(2)), TypeError,
+     r"numerical_gradient: the function must return a number \(a loss\), got str"),
+    ("numgrad_h0", lambda: numerical_gradient(lambda a: float(a.sum()), np.ones(2), h=0), ValueError,
+     r"numerical_gradient: the step h must be a positive number, got 0"),
+    ("gradcheck_eps", lambda: tg.gradcheck.gradcheck(lambda a: a.sum(), tg.randn(2, requires_grad=True), eps=-1e-6),
+     ValueError, r"gradcheck: the step eps must be a positive number"),
+    ("kaiming_mode", lambda: nn.init.kaiming_uniform_(tg.zeros(3, 4), mode="fanin"), ValueError,
+     r"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got 'fanin'"),
+    ("uniform_range", lambda: nn.init.uniform_(tg.zeros(3), 1.0, 0.0), ValueError,
+     r"uniform_: the range \[a, b\) needs a <= b, got a=1\.0, b=0\.0"),
+    ("normal_std", lambda: nn.init.normal_(tg.zeros(3), 0.0, -1.0), ValueError, r"normal_: std must be >= 0, got -1"),
+    ("state_dict_list", lambda: nn.Linear(2, 3).load_state_dict([1, 2]), TypeError,
+     r"load_state_dict: expected a dict \{name: Tensor or array\} .*got list"),
+    ("state_dict_strings", lambda: nn.Linear(2, 3).load_state_dict({"weight": np.array([["a", "b"]] * 3),
+                                                                   "bias": np.zeros(3)}), TypeError,
+     r"load_state_dict: the value for 'weight' must be numeric .*<U1"),
+]
+
+
+@pytest.mark.parametrize("call, kind, says", [pytest.param(c, k, m, id=n) for n, c, k, m in MISUSE])
+def test_misuse_gets_a_message_naming_the_function_not_a_numpy_error(call, kind, says):
+    with pytest.raises(kind, match=says):
+        call()
+
+
+def test_clip_grad_norm_0_norm_counts_nonzero_entries_as_torch():
+    p = tg.Tensor([0.0, 3.0, -4.0], requires_grad=True)
+    p.grad = tg.Tensor([0.0, 3.0, -4.0])
+    assert nn.utils.clip_grad_norm_(p, 100.0, norm_type=0).item() == 2.0

@@ -92,6 +92,14 @@ def ones_like(t, dtype=None):
     return Tensor(np.ones(np.shape(t)), dtype=dtype or np.asarray(t).dtype)
 
 
+def _sequence(op, tensors):
+    """The tensors as a list, read once.  One Tensor is refused, as PyTorch does: iterating it would give its rows."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of tensors (a list or tuple), got one Tensor of shape "
+                        f"{tensors.shape}; pass [tensor]")
+    return list(tensors)
+
+
 def _check_same_rank(op, tensors):
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
@@ -103,7 +111,7 @@ def _check_same_rank(op, tensors):
 
 def cat(tensors, dim=0):
     """Join tensors along an existing axis.  Shapes: (.., n_i, ..) -> (.., sum n_i, ..)."""
-    tensors = list(tensors)
+    tensors = _sequence("cat", tensors)
     _check_same_rank("cat", tensors)
     shapes = [tuple(np.shape(getattr(t, "data", t))) for t in tensors]
     if not shapes[0]:
@@ -118,7 +126,7 @@ def cat(tensors, dim=0):
 
 def stack(tensors, dim=0):
     """Stack same-shaped tensors along a new axis.  Shapes: k x (*) -> (k, *) for dim=0."""
-    tensors = list(tensors)
+    tensors = _sequence("stack", tensors)
     _check_same_rank("stack", tensors)
     shapes = {tuple(np.shape(getattr(t, "data", t))) for t in tensors}
     if len(shapes) != 1:

@@ -32,9 +32,17 @@ def _as_float(value, where):
     if isinstance(value, Tensor):
         value = value.data
     array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        hint = " (did it forget to `return` the loss?)" if value is None else ""
+        raise TypeError(f"{where}: the function must return a number (a loss), got {type(value).__name__}{hint}")
     if array.size != 1:
         raise ValueError(f"{where}: the function must return a single number (a loss), got shape {array.shape}")
     return float(array.reshape(()))
+
+
+def _check_step(op, name, h):
+    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)) or not h > 0:
+        raise ValueError(f"{op}: the step {name} must be a positive number, got {h!r}")
 
 
 class _AttributeSlot:
@@ -67,6 +75,7 @@ def numerical_gradient(f, x, h=1e-5):
         raise TypeError(f"numerical_gradient: x must be a numpy array or Tensor, got {type(x).__name__}")
     if array.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must hold floats to be perturbed, got dtype {array.dtype}")
+    _check_step("numerical_gradient", "h", h)
     name = getattr(f, "__name__", None)
     by = name if name and name != "<lambda>" else "f"
     watched = _Inputs()                     # a pristine copy: each call of f is checked against it and undone
@@ -108,6 +117,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False,
     vector-Jacobian product of every output entry.  Returns a GradcheckReport; raises GradcheckError
     instead when raise_exception is true and some entry fails.
     """
+    _check_step("gradcheck", "eps", eps)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     promoted = []
     for x in inputs:

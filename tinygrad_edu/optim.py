@@ -47,10 +47,26 @@ class Optimizer:
                 p.grad = None if set_to_none or p.grad is None else Tensor._make(np.zeros_like(p.data))
 
     def _params_with_grad(self):
+        op = f"{type(self).__name__}.step"
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    yield group, p, p.grad.data
+                g = p.grad
+                if g is None:
+                    continue
+                if not isinstance(g, Tensor):      # an array's .data is a memoryview: numpy would fail obscurely
+                    raise TypeError(f"{op}: the .grad of {p._describe()} must be a Tensor (or None), got "
+                                    f"{type(g).__name__}")
+                if g.shape != p.shape:             # numpy would broadcast a (3,) gradient over a (2, 3) parameter
+                    raise ValueError(f"{op}: {p._describe()} has shape {p.shape} but its .grad has shape {g.shape}; "
+                                     "a gradient must have its parameter's shape")
+                yield group, p, g.data
+
+
+def _check_numbers(op, **values):
+    """TypeError naming op and the hyper-parameter when one is not a real number (e.g. lr='0.1')."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
 
 
 class SGD(Optimizer):
@@ -58,6 +74,7 @@ class SGD(Optimizer):
     and Nesterov's v + momentum * b, exactly as torch.optim.SGD."""
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        _check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -86,6 +103,9 @@ class Adam(Optimizer):
     p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        _check_numbers("Adam", lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay)
         if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"Adam: need lr >= 0, eps >= 0 and betas in [0, 1), got lr={lr}, eps={eps}, betas={betas}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))

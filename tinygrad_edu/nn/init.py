@@ -41,10 +41,14 @@ def _fans(tensor):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
+    if not a <= b:
+        raise ValueError(f"uniform_: the range [a, b) needs a <= b, got a={a}, b={b}")
     return _fill(tensor, random.generator().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
+    if not std >= 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
     return _fill(tensor, random.generator().normal(mean, std, tensor.shape))
 
 
@@ -71,13 +75,20 @@ def xavier_normal_(tensor, gain=1.0):
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
+def _fan(tensor, mode, op):
+    """fan_in or fan_out of tensor; any other mode is refused (a typo would silently pick fan_out)."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    return _fans(tensor)[0 if mode == "fan_in" else 1]
+
+
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """U(-b, b) with b = gain * sqrt(3 / fan).  With a = sqrt(5) (Linear's default) b = 1 / sqrt(fan_in)."""
-    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    fan = _fan(tensor, mode, "kaiming_uniform_")
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    fan = _fan(tensor, mode, "kaiming_normal_")
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

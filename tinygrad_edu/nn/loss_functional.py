@@ -43,7 +43,10 @@ def _dtype(x):
     return d if d.kind == "f" else np.dtype(np.float64 if d.kind == "O" else np.float32)
 
 
-def _check_reduction(op, reduction):
+def _check(op, input, reduction):
+    """The checks every loss starts with: the input is a Tensor (or an array of Scalars), the reduction known."""
+    if not isinstance(input, Tensor) and not (isinstance(input, np.ndarray) and input.dtype == object):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__} (wrap it: tg.tensor(x))")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
@@ -55,7 +58,11 @@ def _constant(op, name, value, input, shape, rule):
     if isinstance(value, Tensor) and value.requires_grad:
         raise RuntimeError(f"{op}: {name} is not differentiated (as in PyTorch, it must not require grad); pass "
                            f"{name}.detach()")
-    array = np.asarray(_payload(value), dtype=_dtype(input))
+    try:
+        array = np.asarray(_payload(value), dtype=_dtype(input))
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: {name} must hold numbers (a Tensor or an array), got {type(value).__name__} "
+                        f"{value!r}") from None
     try:
         fits = np.broadcast_shapes(array.shape, shape) == tuple(shape)
     except ValueError:
@@ -105,7 +112,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     Shapes: input of log-probabilities (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...) int;
     weight (C,) or None.  Returns () for 'mean'/'sum', the target's shape for 'none'.
     """
-    _check_reduction("nll_loss", reduction)
+    _check("nll_loss", input, reduction)
     if len(_shape(input)) == 0:
         raise ValueError(f"nll_loss: input must have a class dimension, got a 0-d input. The layouts nll_loss "
                          f"accepts: {_LAYOUTS}")
@@ -124,13 +131,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     averages over the targets not ignored, weighted by w[t_n] (probabilities: over the N·d1·... rows).
     With label smoothing e the target becomes (1 - e) one-hot + e / C.
     """
-    _check_reduction("cross_entropy", reduction)
+    _check("cross_entropy", input, reduction)
     ishape = _shape(input)
     if len(ishape) == 0:
         raise ValueError(f"cross_entropy: input must have a class dimension, got a 0-d input. The layouts "
                          f"cross_entropy accepts: {_LAYOUTS}; or a float target of the input's shape")
     _warn_if_probabilities(input)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.floating)) \
+            or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     c = ishape[0] if len(ishape) == 1 else ishape[1]
     t_raw = _payload(target)
@@ -218,7 +226,7 @@ def _target(input, target):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (input - target)**2, averaged (or summed) over every entry.  Shapes must match.
     Composed from Sub and Mul, so a target that requires grad gets d/dtarget = -2 (input - target) (/ count)."""
-    _check_reduction("mse_loss", reduction)
+    _check("mse_loss", input, reduction)
     _same_shape("mse_loss", input, target)
     diff = input - target
     per = diff * diff
@@ -231,7 +239,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].  Shapes: p, t (*) alike; weight
     broadcasts to them.  d/dt = -w logit(p) for a target that requires grad."""
     op = "binary_cross_entropy"
-    _check_reduction(op, reduction)
+    _check(op, input, reduction)
     _same_shape(op, input, target)
     p = _payload(input)
     if p.dtype != object and ((p < 0) | (p > 1)).any():
@@ -246,7 +254,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     broadcasts to them; pos_weight (C,) weighs the positive term of each class (the last axis).
     d/dt = w ((q - 1) softplus(-x) - x) (= -w x without pos_weight) for a target that requires grad."""
     op = "binary_cross_entropy_with_logits"
-    _check_reduction(op, reduction)
+    _check(op, input, reduction)
     _same_shape(op, input, target)
     shape = _shape(input)
     w = _constant(op, "weight", weight, input, shape, "it must broadcast to the input's shape")

@@ -9,6 +9,7 @@ recorded graph can be clustered by module.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -184,7 +185,14 @@ class Module:
             for name, t in list(module._parameters.items()) + list(module._buffers.items()):
                 if t is not None:
                     targets[f"{path}.{name}" if path else name] = t
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict {{name: Tensor or array}} (from state_dict() or "
+                            f"tg.load), got {type(state_dict).__name__}")
         given = OrderedDict((k, np.asarray(v.data if isinstance(v, Tensor) else v)) for k, v in state_dict.items())
+        for k, v in given.items():
+            if v.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: the value for {k!r} must be numeric (a Tensor or a numeric array), "
+                                f"got an array of {v.dtype}")
         missing = [k for k in own if k not in given]
         unexpected = [k for k in given if k not in own]
         if strict and (missing or unexpected):

@@ -16,7 +16,10 @@ def _reduce(per_entry, reduction, count):
     if reduction == "none":
         return per_entry
     total = np.sum(per_entry)
-    return total / count if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):    # every target ignored, or none: 0/0 = NaN, as PyTorch
+        return total / count
 
 
 def _scale(ctx, grad_out):
