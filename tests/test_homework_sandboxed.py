@@ -85,3 +85,17 @@ def test_a_plain_sandbox_is_refused_with_the_fix(tmp_path):
     with Sandbox(path, LIMITS) as box:
         with pytest.raises(TypeError, match="need a HomeworkSandbox"):
             check_layer_in(box, "forward", "forward", np.ones(2), names=["x"])
+
+
+def test_assert_submission_passes_for_teachers_pytest_files(tmp_path):
+    from tinygrad_edu.testing import assert_submission_passes
+
+    assert len(assert_submission_passes(os.path.join(HOMEWORK, "layers.py") + ":check", timeout=20)) == 2
+    with pytest.raises(AssertionError, match=r"(?s)FAILED: wrong gradient for b1.*W2 @ grads\['b2'\]"):
+        assert_submission_passes(os.path.join(HOMEWORK, "two_layer_net_slide.py"), timeout=20)
+    path = tmp_path / "quitter.py"
+    path.write_text("import sys\nsys.exit(0)\n")
+    with pytest.raises(AssertionError, match=r"FAIL: your code called sys.exit\(0\) while your file was imported"):
+        assert_submission_passes(f"{path}:check", timeout=20)
+    with pytest.raises(ValueError, match="no function 'nope'"):
+        assert_submission_passes(os.path.join(HOMEWORK, "layers.py") + ":nope", timeout=20)

@@ -11,13 +11,19 @@
         assert_gradients_match({"fn": svm_loss_naive, "W": W, "args": (X, y, 0.1)})   # a spec, as the command takes
 
 A failure is an AssertionError whose message is the report's text (which parameter, which entry, and why).
+Those run the code in this process: use them for your own code.  For a student's file, use
+
+    assert_submission_passes("submissions/alice/two_layer_net.py:check")
+
+which runs it in a sandbox (as `tinygrad-edu gradcheck` does): nothing the student's code does can change
+this process or its verdict.
 """
 
 from __future__ import annotations
 
 from .homework_check import check_grads, run_checks
 
-__all__ = ["assert_gradients_match"]
+__all__ = ["assert_gradients_match", "assert_submission_passes"]
 
 
 def assert_gradients_match(*check, allow_mutation=False, **options):
@@ -39,3 +45,27 @@ def assert_gradients_match(*check, allow_mutation=False, **options):
     if bad:
         raise AssertionError("\n\n".join(str(r) for r in bad))
     return reports[0] if len(reports) == 1 else reports
+
+
+def assert_submission_passes(target, function="check", *, timeout=30.0, memory_mb=2048, **options):
+    """Fail unless the student's file passes `tinygrad-edu gradcheck`, run in a sandbox; returns its reports.
+
+    target: "FILE.py:FUNCTION" or a path (then `function` names the no-argument function that returns the
+    checks).  options: h, rtol, max_entries, seed.  The AssertionError's message is the failure's reason, or
+    the reports' text.
+    """
+    __tracebackhide__ = True
+    from .homework_sandboxed import check_submission
+    from .sandbox import Limits
+
+    path, sep, name = str(target).rpartition(":")
+    path, function = (path, name) if sep and path.endswith(".py") else (str(target), function)
+    result = check_submission(path, function, limits=Limits(timeout=timeout, memory_mb=memory_mb), **options)
+    if result.usage_error is not None:
+        raise ValueError(f"assert_submission_passes: {result.usage_error}")
+    if not result.passed:
+        said = [str(r) for r in result.reports]
+        if result.failure is not None:
+            said.append(f"FAIL: {result.failure}\n{result.failure_traceback}".rstrip())
+        raise AssertionError("\n\n".join(said) or "nothing was checked")
+    return result.reports
