@@ -17,6 +17,7 @@ from tinygrad_edu.nn import functional as F
 
 NOTES = "003"
 RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
+ETA = 0.1                # section 1's learning rate
 
 
 def run(lesson: Lesson):
@@ -29,7 +30,7 @@ def run(lesson: Lesson):
         Take the simplest loss there is, `L(w) = (w - 3)^2`. Its minimum is at w = 3; `dL/dw = 2 (w - 3)`.
         Start at w = 0 with eta = 0.1 and let a Scalar compute the slope for us.
     """)
-    eta = 0.1
+    eta = ETA
     w_value = 0.0
     rows = []
     for step in range(6):
@@ -158,6 +159,19 @@ def run(lesson: Lesson):
     lesson.check("dL/dB = sum of dL/dY over the batch", B.grad.numpy(), dY.numpy().sum(axis=0), atol=1e-5)
     lesson.say("That is backpropagation: local derivatives, multiplied backwards, summed over paths.")
 
+    lesson.ask("L(w) = (w - 3)^2, eta = 0.1, starting at w = 5: where is w after one gradient-descent step?",
+               5 - 0.1 * 2 * (5 - 3), 0.01, "dL/dw = 2 (5 - 3) = 4, so w <- 5 - 0.1 * 4 = 4.6")
+    lesson.now_you(1, [
+        ("ETA = 0.5", "(section 1)",
+         "w lands on 3 in one step, since w_new - 3 = (1 - 2 eta)(w - 3) = 0; the check 'w after 6 steps is 3 - 3 "
+         "* 0.8^6' then stops the lesson: 0.8 = 1 - 2 eta was for eta = 0.1"),
+        ("ETA = 1.1", "",
+         "every step overshoots: w - 3 is multiplied by 1 - 2.2 = -1.2, so the table shows w jumping from one "
+         "side of 3 to the other, further each time (6.6, -1.32, 8.18, -3.22 ...); the 6-step check stops the "
+         "lesson at w = -5.96"),
+        ("ETA = 0.01", "",
+         "w crawls: after 6 steps it has only reached about 0.34 (3 - 3 * 0.98^6)"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

@@ -54,6 +54,8 @@ def run(lesson: Lesson):
         y11 = 1*0.5 + 2*(-1) + 0.1 = {ys[0, 0].data:.4g}      y12 = 1*2 + 2*0.25 - 0.2 = {ys[0, 1].data:.4g}
         y21 = 3*0.5 - 1*(-1) + 0.1 = {ys[1, 0].data:.4g}      y22 = 3*2 - 1*0.25 - 0.2 = {ys[1, 1].data:.4g}
         L = 2*y11 - 1*y12 + 1*y21 + 3*y22 = {loss_s.data:.4g}          so dL/dY = C = [[2, -1], [1, 3]]""")
+    lesson.ask("dL/dY = C = [[2, -1], [1, 3]]: what is dL/db1, the gradient of the first bias?", gb[0], 0,
+               "b1 is added to y11 and to y21, so dL/db1 = dL/dy11 + dL/dy21 = 2 + 1 = 3")
     lesson.show("backward, entry by entry: shared values add up their uses", f"""
         dL/db1  = dL/dy11 + dL/dy21 = 2 + 1 = {gb[0]:g}        dL/db2 = dL/dy12 + dL/dy22 = -1 + 3 = {gb[1]:g}
         dL/dw11 = dL/dy11*x11 + dL/dy21*x21 = 2*1 + 1*3 = {gw[0, 0]:g}
@@ -186,6 +188,14 @@ def run(lesson: Lesson):
         local derivative in between (here `Z (1 - Z)`, at most 1/4: lesson 5 shows what that does to deep nets).
     """)
 
+    lesson.now_you(2, [
+        ("C = np.ones((2, 2))", "(the loss becomes sum(Y))",
+         "dL/dB becomes [2, 2], the batch size, and the check of the notes' dL/dW [[5, 8], [3, -5]] stops the "
+         "lesson, printing X^T . ones = [[4, 4], [1, 1]]"),
+        ("B_VALUES = np.zeros(2)", "",
+         "Y moves, but not one gradient does: every check still passes, because dL/dW, dL/dX and dL/dB do not "
+         "depend on B"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

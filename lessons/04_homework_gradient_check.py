@@ -139,6 +139,7 @@ def run(lesson: Lesson):
         `{"loss_fn": ..., "params": ..., "grads": ...}` (see lessons/homework/README.md).
     """)
 
+    lesson.now_you(4)
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

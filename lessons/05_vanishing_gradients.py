@@ -59,6 +59,8 @@ def run(lesson: Lesson):
                  [(f"{v:g}", s, g) for v, s, g in zip(x.numpy(), slope, r.grad.numpy())][::2])
     lesson.check("max of sigmoid'(x) is 1/4, at x = 0", [slope.max(), x.numpy()[slope.argmax()]], [0.25, 0.0])
     lesson.check("sigmoid'(6) is already below 0.0025", slope[-1] < 0.0025, True)
+    lesson.ask(f"sigmoid'(x) is at most 1/4: at most what fraction of a gradient survives {DEPTH} sigmoid layers "
+               "(ignoring the weights)?", 0.25 ** DEPTH, 0.25 ** DEPTH / 2, f"(1/4)^{DEPTH} = {0.25 ** DEPTH:.2e}")
     lesson.say(f"""
         Going back through one sigmoid multiplies the gradient by at most 1/4; through {DEPTH} of them by at most
         `(1/4)^{DEPTH} = {0.25 ** DEPTH:.2e}` (the weights in between can make up some of it, but not for long).
@@ -125,6 +127,14 @@ def run(lesson: Lesson):
                        f"05_backward_{name}", f"{name}: the gradient from the loss back to the first layer, "
                                               "one box per Linear and activation with its ||grad||")
 
+    lesson.now_you(5, [
+        ("WIDTH = 8", "",
+         "width does not rescue the sigmoid: its first-layer gradient is still about 1e-7 of the last layer's, "
+         "while ReLU's ratio rises to about 0.8; every check passes"),
+        ("DEPTH = 20", "",
+         "the lesson stops at its check of (1/4)^10, printing (1/4)^20 = 9.1e-13: each extra sigmoid layer divides "
+         "the best case by 4 again"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

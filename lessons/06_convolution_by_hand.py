@@ -127,6 +127,8 @@ def run(lesson: Lesson):
         it). PyTorch, and this engine, **floor** it: the last rows/columns the filter cannot reach are dropped.
         We warn once when that happens, naming what was dropped.
     """)
+    lesson.ask("a (28, 31) input, padding 2, stride 3, a 5x5 filter: how many output rows, OH?",
+               (28 + 2 * 2 - 5) // 3 + 1, 0, "OH = (28 + 2*2 - 5)/3 + 1 = 27/3 + 1 = 10")
     cases = [((4, 4), 1, 1, 3), ((7, 7), 0, 2, 3), ((7, 7), 0, 3, 3), ((28, 31), 2, 3, 5)]   # (H, W), P, S, F
     rows, shapes = [], {}
     for (h, w), p, s, k in cases:
@@ -282,6 +284,11 @@ def run(lesson: Lesson):
     lesson.check("the 4x4 example in scalar mode gives the same output", tg.Scalar.values(big)[0, 0], out)
     lesson.say("(The 4x4 example in scalar mode has 16 * 9 = 144 products: too many to draw, same numbers.)")
 
+    lesson.now_you(6, [
+        ("FILTER = np.ones((3, 3))", "(a box filter)",
+         "the check of 003's 4x4 answer stops the lesson and prints the sum of every 3x3 window instead, [[4, 9, "
+         "11, 8], [7, 13, 14, 11], ...]: with ones, a convolution is a moving sum"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

@@ -43,6 +43,8 @@ def run(lesson: Lesson):
     cols = F.unfold(x, kernel_size=3, padding=1)                   # (N, C*3*3, L) = (1, 9, 16)
     row = w.reshape(1, 9)                                          # (F, C*3*3) = (1, 9)
     out = (row @ cols).reshape(1, 1, 4, 4)                         # (1, 1, 16) -> (1, 1, 4, 4)
+    lesson.ask("im2col of the 4x4 input, 3x3 filter, padding 1, stride 1: how many columns (one per window)?",
+               cols.shape[2], 0, "OH = OW = (4 + 2 - 3)/1 + 1 = 4, so 4 x 4 = 16 windows, each a column of 9")
     lesson.show("the columns: window k is column k (row-major over the output positions)", f"""
         F.unfold(x, 3, padding=1)[0]  (9 x 16):
         {grid(cols.numpy()[0])}
@@ -182,6 +184,11 @@ def run(lesson: Lesson):
     lesson.check("dL/dx of L = sum(out) is the filter's sum over the windows of each pixel", xt.grad.numpy()[0, 0],
                  F.fold(tg.Tensor(np.repeat(FILTER.reshape(1, 9, 1), 16, axis=2)), (4, 4), 3, padding=1).numpy()[0, 0])
 
+    lesson.now_you(7, [
+        ("FILTER = np.ones((3, 3))", "",
+         "the columns do not change (im2col never looks at the filter) but the product does: the check of 003's "
+         "answer stops the lesson, printing the window sums [[4, 9, 11, 8], ...]"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

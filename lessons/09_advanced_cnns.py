@@ -173,6 +173,8 @@ def run(lesson: Lesson):
     """)
     tg.manual_seed(0)
     block = InceptionA(10)
+    lesson.ask("InceptionA's four branches give 16, 24, 24 and 24 channels: how many channels come out?", 88, 0,
+               "the branches are concatenated along the channels: 16 + 24 + 24 + 24 = 88")
     x = tg.randn(1, 10, 12, 12)
     with tg.no_grad():
         branches = [("branch1x1", block.branch1x1(x)),
@@ -319,6 +321,14 @@ def run(lesson: Lesson):
     lesson.check_at_least("held-out accuracy (residual net; the bar is 80 % in --fast)", final,
                           0.80 if lesson.fast else 0.97)
 
+    lesson.now_you(9, [
+        ("DEPTH = 3", "",
+         "six conv layers are not deep enough to lose the gradient: the plain net's first layer still gets about "
+         "2e-4, and the check 'has vanished (< 1e-6)' stops the lesson"),
+        ("DEPTH = 20", "",
+         "forty conv layers: the plain net's first-layer gradient is about 1e-18, the residual net's still about "
+         "0.2; every check passes (the run takes longer)"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

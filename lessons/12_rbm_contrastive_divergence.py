@@ -59,6 +59,9 @@ def run(lesson: Lesson):
     """)
     rbm = RBM(6, 2, bias=False, weight=W0)
     p_h = rbm.p_h_given_v(V0)
+    lesson.ask("student 1 likes Korean and English, v = [1, 0, 1, 0, 0, 0]: what is p(h1 = 1 | v) = "
+               "sigmoid(v . W[:, 0])?", 1 / (1 + np.exp(-(W0[0, 0] + W0[2, 0]))), 0.02,
+               "v . W[:, 0] = 0.2 + 0.8 = 1.0, and sigmoid(1.0) = 0.731")
     lesson.table("p(h|v) = sigmoid(v W), one row per student", ["student", "p(h1|v)", "p(h2|v)"],
                  [(i + 1, *row) for i, row in enumerate(p_h)])
     lesson.check("p(h|v)", p_h, [[0.731, 0.332], [0.574, 0.500], [0.622, 0.310], [0.269, 0.450], [0.378, 0.622]],
@@ -171,6 +174,11 @@ def run(lesson: Lesson):
                                      "using the same weight (down through its transpose, Permute)")
     assert chain.shape == (2, 16) and chain.name == "h2"
 
+    lesson.now_you(12, [
+        ("LR = 0.6", "",
+         "dW doubles, [[-0.6, 0], [0.6, 0.6], ...], and the check of the notes' dW stops the lesson: every entry "
+         "of a CD update is proportional to the learning rate"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

@@ -178,6 +178,14 @@ def run(lesson: Lesson):
                                        title=f"seq2seq: reversing {''.join(map(str, source[0]))}"),
                    "13_seq2seq", "the encoder lane, the context edge, the decoder lane")
 
+    lesson.now_you(13, [
+        ("T = 12", "",
+         "section 1's sequences get 12 steps: many-to-many becomes (2, 12, 6), one-to-many too; the checks still "
+         "pass, since they are written with T"),
+        ("H = 1", "",
+         "a one-number hidden state: the output and h_n shrink to one feature per step and every check of "
+         "section 1 still passes (they are written with H); only what the state can remember shrinks"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)

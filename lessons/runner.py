@@ -49,6 +49,7 @@ class Lesson:
         self.steps = 0                                # pauses so far (the prompt shows the count)
         self.graph = None                             # the current graph's output, for the b key
         self.missing = []                             # optional parts skipped (no data): the command exits 2
+        self.asked: list = []                         # (question, answer, guess or None) of every lesson.ask
 
     # ------------------------------------------------------------------ narrative
     def section(self, title: str):
@@ -130,6 +131,51 @@ class Lesson:
             self.console.print(Stepper(root, gradient).table())
         except (ValueError, TypeError, RuntimeError) as error:
             self.console.print(f"[yellow]no backward stepper for this graph[/yellow]: {error}")
+
+    # ------------------------------------------------------------------ predict, then see; now you
+    def ask(self, question: str, answer: float, tolerance: float, working: str = ""):
+        """Predict, then see.  In --step mode at a terminal the student types a guess for `question` (Enter
+        skips, q quits); the lesson says how close it was (within +-`tolerance` counts as right), then shows
+        `answer` and the `working`.  Without a terminal (tests, pipes) it only prints the question and the answer
+        and never waits.  Returns the guess (None when not asked, skipped or not a number)."""
+        from lessons.predict import closeness, parse_number
+
+        self.console.print(Panel(escape(f"Predict: {_dedent(question)}"), expand=False, border_style="cyan"))
+        guess = None
+        if self.step_mode:
+            for _ in range(3):
+                text = self.read_line("[cyan]your guess (a number; Enter shows the answer, q quits):[/cyan] ")
+                if text.strip().lower() == "q":
+                    self.console.print(f"[bold]stopped at step {self.steps}[/bold] (q)")
+                    raise LessonQuit(self.steps)
+                if not text.strip():
+                    break
+                guess = parse_number(text)
+                if guess is not None:
+                    break
+                self.console.print(f"[yellow]{escape(text.strip())!s} is not a number[/yellow] (try 0.58, 58%, 7/3)")
+        answer = float(answer)
+        if guess is not None:
+            self.console.print(closeness(guess, answer, tolerance))
+        shown = f"   ({escape(_dedent(working))})" if working else ""
+        self.console.print(f"[bold]answer: {answer:.4g}[/bold]{shown}")
+        self.asked.append((question, answer, guess))
+        return guess
+
+    def read_line(self, prompt: str) -> str:
+        """One line typed at the terminal ('' at end of input)."""
+        try:
+            return self.console.input(prompt) or ""
+        except EOFError:
+            return ""
+
+    def now_you(self, number: int, experiments=()):
+        """The lesson's last section: its exercises with the commands, then experiments, each a tuple
+        (the change to a constant at the top of the lesson, e.g. "ETA = 0.5"; a note, may be empty; what to expect)."""
+        from lessons.predict import now_you_text
+
+        self.section("Now you")
+        self.say(now_you_text(number, experiments))
 
     # ------------------------------------------------------------------ self-checks
     def check(self, label: str, got, expected, atol=1e-6):
