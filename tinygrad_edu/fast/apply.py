@@ -46,23 +46,13 @@ def apply(fn, inputs: tuple, params: dict):
     recorded = STATE.grad_enabled and any(needs)
     if type(first.data) is float:
         node = scalar_record.record(fn, inputs, params)
-        out = fn.forward(node, *payloads, **params)
-        if STATE.anomaly:
-            check_finite(out, f"{node.where()} produced {{what}} in its forward output")
-        return scalar_record.finish(node, out, recorded)
+        return scalar_output(node, fn.forward(node, *payloads, **params), recorded)
     ctx = Context(fn, inputs, params)
     try:
         out = fn.forward(ctx, *payloads, **params)
     except ValueError as error:
         raise broadcast_error(fn, payloads) or error from None
-    if STATE.anomaly:
-        check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if not recorded:
-        return Tensor._make(out, None)
-    ctx.needs_input_grad = tuple(needs)
-    return Tensor._make(out, ctx)
+    return tensor_output(ctx, out, tuple(needs) if recorded else None)
 
 
 def apply_unary(fn, x):
@@ -79,17 +69,10 @@ def apply_one(fn, x, params: dict):
         out = SCALAR_FORWARD.get(fn, fn.forward)(node, payload, **params)
         if STATE.anomaly:
             check_finite(out, f"{node.where()} produced {{what}} in its forward output")
-        return scalar_record.finish(node, out, x.requires_grad and STATE.grad_enabled)
+        return scalar_record.finish(node, out, x.requires_grad and STATE.grad_enabled)   # (inlined: the hot path)
     ctx = Context(fn, (x,), params)
     out = fn.forward(ctx, payload, **params)
-    if STATE.anomaly:
-        check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if x.requires_grad and STATE.grad_enabled:
-        ctx.needs_input_grad = ONE
-        return Tensor._make(out, ctx)
-    return Tensor._make(out, None)
+    return tensor_output(ctx, out, ONE if x.requires_grad and STATE.grad_enabled else None)
 
 
 def apply_binary(fn, a, b):
@@ -113,17 +96,30 @@ def apply_binary(fn, a, b):
         out = fn.forward(node, pa, pb)
         if STATE.anomaly:
             check_finite(out, f"{node.where()} produced {{what}} in its forward output")
-        return scalar_record.finish(node, out, recorded)
+        return scalar_record.finish(node, out, recorded)       # (scalar_output inlined: the hot path)
     ctx = Context(fn, (a, b), NO_PARAMS)
     try:
         out = fn.forward(ctx, pa, pb)
     except ValueError as error:
         raise broadcast_error(fn, [pa, pb]) or error from None
+    return tensor_output(ctx, out, (BOTH if ra and rb else FIRST if ra else SECOND) if recorded else None)
+
+
+def scalar_output(node, out, recorded: bool):
+    """The ScalarNode `node` holding forward's result (checked under detect_anomaly)."""
+    if STATE.anomaly:
+        check_finite(out, f"{node.where()} produced {{what}} in its forward output")
+    return scalar_record.finish(node, out, recorded)
+
+
+def tensor_output(ctx: Context, out, needs_input_grad: tuple | None) -> Tensor:
+    """The Tensor holding forward's result (checked under detect_anomaly), made by ctx unless needs_input_grad is
+    None (nothing to differentiate)."""
     if STATE.anomaly:
         check_finite(out, f"{ctx.where()} produced {{what}} in its forward output")
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if not recorded:
+    if needs_input_grad is None:
         return Tensor._make(out, None)
-    ctx.needs_input_grad = BOTH if ra and rb else FIRST if ra else SECOND
+    ctx.needs_input_grad = needs_input_grad
     return Tensor._make(out, ctx)
