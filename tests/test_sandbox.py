@@ -394,6 +394,35 @@ def test_bwrap_keeps_absolute_paths_read_only(tmp_path):
 
 
 @needs_bwrap
+def test_bwrap_hides_other_submissions_and_the_tas_files(tmp_path):
+    """Only the system, python, numpy and tinygrad_edu are visible: reading beside the submission finds nothing."""
+    (tmp_path / "assignment.py").write_text("REFERENCE = 'secret'\n")
+    bob = write(tmp_path / "bob", "ANSWER = 42\n")
+    repo_readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    path = write(tmp_path / "alice", """
+        def peek(paths):
+            seen = {}
+            for path in paths:
+                try:
+                    with open(path) as f:
+                        seen[path] = f.read()
+                except OSError as error:
+                    seen[path] = type(error).__name__
+            return seen
+        def engine():
+            import tinygrad_edu
+            return float(tinygrad_edu.Tensor([1.0, 2.0]).sum().item())
+    """)
+    paths = [str(tmp_path / "assignment.py"), str(bob), repo_readme, "hw.py"]
+    with Sandbox(path, FAST, isolation="bwrap") as box:
+        seen = box.call("peek", paths)
+        assert box.call("engine") == 3.0                    # the package itself is there to import
+    assert [seen[p] for p in paths[:3]] == ["FileNotFoundError"] * 3 and seen["hw.py"].startswith("\ndef peek")
+    with Sandbox(path, FAST, isolation="none") as box:       # the control: without bwrap they are readable
+        assert box.call("peek", paths)[str(bob)] == "ANSWER = 42\n"
+
+
+@needs_bwrap
 def test_bwrap_has_no_network(tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

@@ -123,11 +123,36 @@ class Handle:
 
 
 # -------------------------------------------------------------------------------------------------------- bubblewrap
+def _visible_dirs():
+    """The folders a sandboxed python needs, shown read-only: the system's (/usr, /etc), the interpreter's
+    prefixes (the venv and the python it was made from), numpy's folder and tinygrad_edu's package (students
+    may import it). Everything else (the TA's files, other submissions, home folders) is not there at all."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    wanted = ["/usr", "/etc", sys.prefix, sys.base_prefix, sys.exec_prefix, _NUMPY_HOME, here]
+    wanted += [os.path.dirname(os.path.realpath(sys.executable))]
+    folders = []
+    for folder in sorted({os.path.realpath(f) for f in wanted} | {os.path.abspath(f) for f in wanted}):
+        if folder != "/" and os.path.isdir(folder) and not any(folder.startswith(kept + os.sep) for kept in folders):
+            folders.append(folder)
+    return folders
+
+
 def _bwrap_args(bwrap, root, workdir):
-    """bwrap's command prefix: all of / read-only, `root` (holding workdir) writable, fresh /tmp, /dev, /proc."""
-    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--bind", root, root, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", workdir, "--"]
+    """bwrap's command prefix: only _visible_dirs() (read-only) and `root` (holding workdir, writable) exist, with
+    a fresh /tmp, /dev and /proc; no network, own PID namespace, no capabilities, killed with its parent."""
+    args = [bwrap, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]      # first: a venv under /tmp stays seen
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):     # /bin -> usr/bin on merged-/usr systems
+        path = "/" + name
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for folder in _visible_dirs():
+        args += ["--ro-bind", folder, folder]
+    args += ["--bind", root, root, "--remount-ro", "/",
+             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             "--new-session", "--cap-drop", "ALL", "--chdir", workdir, "--"]
+    return args
 
 
 @functools.cache
@@ -244,8 +269,8 @@ class Sandbox:
         limits = (f"limits: {lim.timeout:g} s per call, {lim.total:g} s in all, {lim.cpu:g} s CPU, "
                   f"{lim.memory_mb} MiB memory, {lim.file_mb} MiB per file written")
         if self._bwrap:
-            return ("bubblewrap: read-only file system except a fresh working directory, private /tmp, no network, "
-                    f"own PID namespace, no capabilities; {limits}")
+            return ("bubblewrap: only the system, python and numpy visible (read-only), a fresh writable working "
+                    f"directory, private /tmp, no network, own PID namespace, no capabilities; {limits}")
         return (f"process limits only ({why}): fresh working directory, own process group; the file system, "
                 f"network and other processes are NOT isolated; {limits}")
 
