@@ -136,7 +136,10 @@ def run(lesson: Lesson):
     lesson.check("it checked all six: W1, b1, W2, b2, W3, b3", len(three_report), 6)
     lesson.say("""
         Check your own homework the same way: `tinygrad-edu gradcheck my_net.py:check`, where `check()` returns
-        `{"loss_fn": ..., "params": ..., "grads": ...}` (see lessons/homework/README.md).
+        `{"loss_fn": ..., "params": ..., "grads": ...}` (see lessons/homework/README.md). The command runs your
+        file in a separate, sandboxed process that only evaluates your loss at the points the checker picks;
+        the differences and the verdict are computed outside it, so no print, exit or patch in your code can
+        turn a wrong gradient into a pass.
     """)
 
     lesson.now_you(4)
