@@ -22,6 +22,13 @@ if ! command -v dot >/dev/null; then
     "'sudo apt-get install graphviz' (Debian/Ubuntu) or 'brew install graphviz' (macOS). Without it lessons still write .dot files."
 fi
 
+if ! command -v bwrap >/dev/null && [ "$(uname -s)" = Linux ]; then
+  # homework and exercise code runs sandboxed; bubblewrap adds a read-only file system, no network and a PID namespace
+  echo "setup: bubblewrap (bwrap) is missing; installing the system package 'bubblewrap'..."
+  apt_install bubblewrap || echo "setup: could not install bubblewrap; student code will run with process limits only" \
+    "(the reports say so). Install it with 'sudo apt-get install bubblewrap'."
+fi
+
 if [[ ",$EXTRAS," == *",dev,"* ]] && ! command -v tmux >/dev/null; then
   # only the test that drives `lesson --step` in a real terminal needs it (and skips without it)
   apt_install tmux || echo "setup: tmux is missing; the terminal test of --step will be skipped"
