@@ -227,3 +227,21 @@ def test_every_target_ignored_gives_nan_without_a_numpy_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(F.cross_entropy(tg.randn(2, 3), np.array([-100, -100])).item())
+
+
+@pytest.mark.parametrize("loss", ["bce", "bcel"])
+def test_the_binary_cross_entropies_run_in_scalar_mode_with_tensor_modes_numbers(loss):
+    values, t = [0.3, 0.6, 0.9], np.array([1.0, 0.0, 0.4])
+    w, q = np.array([1.0, 3.0, 0.5]), np.array([2.0, 0.5, 1.0])
+    if loss == "bce":
+        fn = lambda x: F.binary_cross_entropy(x, t, weight=w)                              # noqa: E731
+    else:
+        fn = lambda x: F.binary_cross_entropy_with_logits(x * 4 - 2, t, weight=w, pos_weight=q)   # noqa: E731
+    scalars = tg.Scalar.array(values)
+    out = fn(scalars)                          # numpy's ufuncs failed on Scalars here (no log1p, no abs)
+    out.backward()
+    x = t64(values)
+    ref = fn(x)
+    ref.backward()
+    assert out.data == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(tg.Scalar.grads(scalars), x.grad.numpy(), rtol=1e-10)

@@ -246,6 +246,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         raise ValueError(f"{op}: every input entry must be a probability in [0, 1] (apply sigmoid first, or use "
                          "binary_cross_entropy_with_logits on raw scores)")
     w = _constant(op, "weight", weight, input, p.shape, "it must broadcast to the input's shape")
+    if p.dtype == object:      # scalar mode: the textbook formula, a Scalar node per operation
+        t = _payload(target)
+        return _scalar_reduce(-(t * np.log(p) + (1 - t) * np.log(1 - p)), w, reduction)
     return LS.BinaryCrossEntropy.apply(input, _target(input, target), reduction=reduction, weight=w)
 
 
@@ -260,5 +263,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     w = _constant(op, "weight", weight, input, shape, "it must broadcast to the input's shape")
     q = _constant(op, "pos_weight", pos_weight, input, shape,
                   "one weight per class along the last axis, broadcast to the input's shape")
+    x = _payload(input)
+    if x.dtype == object:      # scalar mode: (1 - t) x - (1 + (q - 1) t) log σ(x), a Scalar node per operation
+        t = _payload(target)
+        coef = 1 if q is None else 1 + (q - 1) * t
+        return _scalar_reduce((1 - t) * x - coef * np.log(np.vectorize(lambda v: v.sigmoid(), otypes=[object])(x)),
+                              w, reduction)
     return LS.BinaryCrossEntropyWithLogits.apply(input, _target(input, target), reduction=reduction, weight=w,
                                                  pos_weight=q)
+
+
+def _scalar_reduce(per, weight, reduction):
+    """Scalar mode's weighting and reduction of an object array of per-entry losses."""
+    if weight is not None:
+        per = per * weight
+    if reduction == "none":
+        return per
+    total = np.sum(per)
+    return total / per.size if reduction == "mean" else total
