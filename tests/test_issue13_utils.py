@@ -290,3 +290,11 @@ def test_clip_grad_norm_0_norm_counts_nonzero_entries_as_torch():
     p = tg.Tensor([0.0, 3.0, -4.0], requires_grad=True)
     p.grad = tg.Tensor([0.0, 3.0, -4.0])
     assert nn.utils.clip_grad_norm_(p, 100.0, norm_type=0).item() == 2.0
+
+
+def test_a_parameter_given_twice_is_said_not_updated_twice_silently():
+    model = nn.Linear(2, 3)
+    with pytest.warns(UserWarning, match=r"SGD: a parameter group holds the same parameter more than once"):
+        optim.SGD(list(model.parameters()) + list(model.parameters()), lr=0.1)
+    with pytest.raises(ValueError, match=r"Adam: Parameter 'weight' appears in more than one parameter group"):
+        optim.Adam([{"params": model.parameters()}, {"params": [model.weight], "lr": 0.1}])

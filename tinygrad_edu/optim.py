@@ -5,6 +5,8 @@ Both update `p.data` in place, so the model's parameters (and anything holding t
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .parameters import tensor_list
@@ -29,15 +31,24 @@ class Optimizer:
                              "model.parameters() of a model without parameters, or an exhausted generator?)")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
+        seen = set()                                  # ids of the parameters of the groups before this one
         for group in groups:
             if not isinstance(group, dict) or "params" not in group:
                 raise TypeError(f"{op}: a parameter group must be a dict with a 'params' entry, got "
                                 f"{type(group).__name__}")
             group = {**defaults, **group, "params": tensor_list(op, group["params"])}
+            ids = {id(p) for p in group["params"]}
+            if len(ids) < len(group["params"]):      # as PyTorch: each copy would be updated, so twice per step
+                warnings.warn(f"{op}: a parameter group holds the same parameter more than once; step() updates it "
+                              "once per copy", UserWarning, stacklevel=3)
             for p in group["params"]:
                 if not p.requires_grad:
                     raise ValueError(f"{type(self).__name__}: {p._describe()} does not require grad, so it "
                                      "can never be updated")
+                if id(p) in seen:
+                    raise ValueError(f"{op}: {p._describe()} appears in more than one parameter group (each group "
+                                     "would update it: give every parameter one group)")
+            seen |= ids
             self.param_groups.append(group)
         self.state = {}
 
