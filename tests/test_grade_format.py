@@ -103,6 +103,12 @@ def test_the_example_references_agree_with_the_shipped_homework():
     ("CHECKS = [GradsCheck('Net', file='a.py', inputs=lambda r: (np.ones(2), 1))]\n", "params dict"),
     ("CHECKS = [LossGradCheck('f', file='a.py', inputs=lambda r: (np.ones(2),)),\n"
      "          LossGradCheck('f', file='b.py', inputs=lambda r: (np.ones(2),))]\n", "two checks are named ['f']"),
+    ("CHECKS = [LossGradCheck('f', file='a.py', inputs=lambda r: (np.ones(2),), reference=lambda W: W[5])]\n",
+     "reference(...) at the inputs raised IndexError"),
+    ("CHECKS = [LossGradCheck('f', file='a.py', inputs=lambda r: (np.ones(2),), reference=lambda W: np.inf)]\n",
+     "not finite"),
+    ("CHECKS = [LossGradCheck('f', file='a.py', inputs=lambda r: (np.ones(2),), reference=3)]\n",
+     "reference= must be a function"),
     ("import sys\nsys.exit(3)\n", "SystemExit"),
     ("CHECKS = [\n", "SyntaxError"),
 ])

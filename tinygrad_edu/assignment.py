@@ -148,6 +148,7 @@ class Assignment:
     title: str
     checks: tuple
     inputs: tuple = field(repr=False)     # one tuple of arguments per check, built from its seed
+    expected: tuple = field(repr=False)   # per check: the reference's loss (float) or out (array), or None
 
     @property
     def max_score(self) -> float:
@@ -185,16 +186,17 @@ def load_assignment(path) -> Assignment:
         raise AssignmentError(f"{path} must define CHECKS = [...], a non-empty list of GradsCheck / LossGradCheck / "
                               f"LayerCheck (from tinygrad_edu.assignment); got {type(checks).__name__}")
     title = getattr(module, "TITLE", None) or os.path.splitext(os.path.basename(path))[0]
-    inputs = []
+    inputs, expected = [], []
     for i, check in enumerate(checks):
         _validate(check, i)
         inputs.append(_built_inputs(check))
+        expected.append(_reference_value(check, inputs[-1]))
     titles = [c.title for c in checks]
     duplicates = sorted({t for t in titles if titles.count(t) > 1})
     if duplicates:
         raise AssignmentError(f"{path}: two checks are named {duplicates}: give each a different name='...' "
                               "(names are the tests of results.json and the columns of summary.csv)")
-    return Assignment(os.path.abspath(path), str(title), tuple(checks), tuple(inputs))
+    return Assignment(os.path.abspath(path), str(title), tuple(checks), tuple(inputs), tuple(expected))
 
 
 def _validate(check, i):
@@ -250,6 +252,30 @@ def _built_inputs(check):
         for key, value in params.items():
             _float_array(value, f"{where}: params[{key!r}]")
     return made
+
+
+def _reference_value(check, inputs):
+    """The TA's reference at the inputs, computed once (on copies: a reference cannot change the inputs)."""
+    if check.reference is None:
+        return None
+    where = f"{type(check).__name__} {check.title!r}"
+    copies = [{k: v.copy() for k, v in x.items()} if isinstance(x, Mapping) else
+              x.copy() if isinstance(x, np.ndarray) else x for x in inputs]
+    try:
+        value = check.reference(*copies)
+        if isinstance(check, LayerCheck):
+            value = value[0] if isinstance(value, tuple) else value      # a forward returning (out, cache)
+            value = np.asarray(value, dtype=np.float64)
+        else:
+            value = float(value)
+    except Exception as error:
+        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__)[-2:]).rstrip()
+        raise AssignmentError(f"{where}: reference(...) at the inputs raised {type(error).__name__}: {error} "
+                              f"(it must return the {'forward output' if isinstance(check, LayerCheck) else 'loss'})"
+                              f"\n{detail}") from None
+    if not np.all(np.isfinite(value)):
+        raise AssignmentError(f"{where}: reference(...) at the inputs is not finite: {value}")
+    return value
 
 
 def _float_array(x, label):

@@ -24,12 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .assignment import GradsCheck, LayerCheck, LossGradCheck
+from .grade_boxes import SubmissionBoxes
 from .grade_report import SubmissionResult, TestResult, merged_problems, short_problem, write_results_json
 
 __all__ = ["grade_submission", "grade_class", "submission_name"]
-
-_OUTPUT_KEEP = 2000     # characters of a submission's own stdout/stderr kept in results.json (first and last half)
-
 
 def submission_name(directory):
     """The submission's name in OUT_DIR and summary.csv: the directory's base name."""
@@ -60,12 +58,13 @@ def grade_submission(assignment, directory, *, limits=None):
     student's code does)."""
     from .sandbox import Limits
 
-    limits = limits or Limits()
     start = time.perf_counter()
-    boxes, tests = _Boxes(directory, limits), []
+    found = {c.file: _find_file(directory, c.file) for c in assignment.checks}
+    boxes = SubmissionBoxes(directory, [p for p in found.values() if p is not None], limits or Limits())
+    tests = []
     try:
-        for check, inputs in zip(assignment.checks, assignment.inputs):
-            tests.append(_grade_check(check, inputs, directory, boxes))
+        for check, inputs, expected in zip(assignment.checks, assignment.inputs, assignment.expected):
+            tests.append(_grade_check(check, inputs, expected, directory, found[check.file], boxes))
     finally:
         output = boxes.close()
     header = [f"{assignment.title}: graded by tinygrad-edu grade ({len(tests)} checks)",
@@ -74,20 +73,19 @@ def grade_submission(assignment, directory, *, limits=None):
                             time.perf_counter() - start, "\n".join(header + output))
 
 
-def _grade_check(check, inputs, directory, boxes):
+def _grade_check(check, inputs, expected, directory, path, boxes):
     from .homework_sandboxed import CheckUsageError, StudentCodeFailure
     from .sandbox import SandboxFailure
 
     head = f"{check.title} ({_describe(check)}, in {check.file})"
-    path = _find_file(directory, check.file)
     if path is None:
         present = sorted(os.path.relpath(os.path.join(d, f), directory) for d, _, fs in os.walk(directory)
                          for f in fs if f.endswith(".py"))
         return _failed(check, f"{head}\nFAIL: {check.file} is not in the submission (Python files found: "
                               f"{present or 'none'})", (f"{check.file} missing",))
     try:
-        box = boxes.get(path)
-        report = _run(check, box, _fresh(inputs))
+        box, resolve = boxes.get(path)
+        report = _run(check, box, resolve, _fresh(inputs), expected)
     except (SandboxFailure, StudentCodeFailure) as failure:
         where = f" (in {failure.phase})" if failure.phase and failure.phase not in failure.reason else ""
         trace = f"\n{failure.traceback.rstrip()}" if failure.traceback else ""
@@ -110,38 +108,28 @@ def _grade_check(check, inputs, directory, boxes):
     return TestResult(check.title, score, float(check.points), bool(report.passed), text, check.visibility, problems)
 
 
-def _run(check, box, inputs):
-    """The report of one check, the student's code running in box."""
+def _run(check, box, resolve, inputs, expected):
+    """The report of one check, the student's code running in box; resolve(name) -> what names the student's
+    function there (a Handle, or the name itself)."""
     from .homework_sandboxed import check_grads_in, check_layer_in, check_loss_grad_in
+    from .sandbox import Handle
 
     options = {} if check.max_entries is None else {"max_entries": check.max_entries}
     if isinstance(check, LossGradCheck):
         W, *args = inputs
-        expected = _reference(check, W, *args)
-        return check_loss_grad_in(box, check.function, W, *args, expected_loss=expected, **options)
+        return check_loss_grad_in(box, resolve(check.function), W, *args, expected_loss=expected, **options)
     if isinstance(check, LayerCheck):
-        expected = _reference(check, *inputs)
-        return check_layer_in(box, check.forward, check.backward, *inputs, names=check.names, expected_out=expected,
-                              **options)
+        return check_layer_in(box, resolve(check.forward), resolve(check.backward), *inputs, names=check.names,
+                              expected_out=expected, **options)
     if isinstance(check, GradsCheck):
         params, *args = inputs
-        expected = _reference(check, params, *args)
-        net = box.call(check.model, *check.init)
+        model = resolve(check.model)
+        net = box.call_handle(model, *check.init) if isinstance(model, Handle) else box.call(model, *check.init)
         loss_fn = box.getattr(net, check.loss)
         grads = box.getattr(net, check.gradient) if check.gradient else None
         return check_grads_in(box, loss_fn, net, params=params, args=tuple(args), grads=grads,
                               expected_loss=expected, **options)
     raise TypeError(f"grade: unknown check {check!r}")
-
-
-def _reference(check, *inputs):
-    """The TA's reference value at the inputs (on copies, so the reference cannot change them), or None."""
-    if check.reference is None:
-        return None
-    value = check.reference(*_fresh(inputs))
-    if isinstance(check, LayerCheck) and isinstance(value, tuple):
-        value = value[0]                     # a reference forward returning (out, cache)
-    return np.asarray(value, dtype=np.float64) if isinstance(check, LayerCheck) else float(value)
 
 
 def _problem(result, batch_sizes=()):
@@ -164,76 +152,6 @@ def _batch_sizes(check, inputs):
     if isinstance(check, LayerCheck):
         return ()
     return tuple(a.shape[0] for a in inputs[1:] if isinstance(a, np.ndarray) and a.ndim >= 1)
-
-
-class _Boxes:
-    """The open sandboxes of one submission, one per student file, opened again when the student's code killed
-    one.  A file whose import failed is not imported again for the next check: the same failure is raised (an
-    import that loops forever would otherwise cost the timeout once per check)."""
-
-    def __init__(self, directory, limits):
-        self.directory, self.limits = directory, limits
-        self.open, self.failed, self.done = {}, {}, []     # path -> Sandbox; path -> import failure; closed ones
-        self.isolation, self.isolations = "", set()         # of the last sandbox made (for a failure's report)
-
-    def get(self, path):
-        from .homework_sandboxed import HomeworkSandbox
-        from .sandbox import SandboxFailure
-
-        if path in self.failed:
-            raise self.failed[path]
-        box = self.open.get(path)
-        if box is not None and not box.alive:
-            self._retire(path)
-            box = None
-        if box is None:
-            # the whole folder (helper modules import), beside the checker's evaluation helpers
-            box = HomeworkSandbox(path, limits=self.limits, directory=self.directory)
-            self.isolation = box.isolation
-            self.isolations.add(box.isolation)
-            try:
-                box.start()
-            except SandboxFailure as failure:
-                self.done.append((path, box))
-                _close(box)
-                if failure.phase == "import":
-                    self.failed[path] = failure
-                raise
-            self.open[path] = box
-        return box
-
-    def _retire(self, path):
-        box = self.open.pop(path)
-        _close(box)
-        self.done.append((path, box))
-
-    def close(self):
-        """Close every sandbox; the student's output of each, as report lines."""
-        for path in list(self.open):
-            self._retire(path)
-        lines = []
-        for path, box in self.done:
-            lines += _child_output(box, os.path.relpath(path, self.directory))
-        return lines
-
-
-def _close(box):
-    try:
-        box.__exit__(None, None, None)
-    except Exception:           # closing a dead child must not stop the grading
-        pass
-
-
-def _child_output(box, label):
-    lines = []
-    for stream in ("stdout", "stderr"):
-        text = getattr(box, stream, "") or ""
-        if text.strip():
-            if len(text) > _OUTPUT_KEEP:
-                half = _OUTPUT_KEEP // 2
-                text = f"{text[:half]}\n[... {len(text) - _OUTPUT_KEEP} characters cut ...]\n{text[-half:]}"
-            lines.append(f"--- your code's {stream} ({label}) ---\n{text.rstrip()}")
-    return lines
 
 
 def _find_file(directory, relative):
