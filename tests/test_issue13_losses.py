@@ -177,6 +177,7 @@ def test_shapes_that_fit_no_layout_are_named_with_the_layouts(op, x_shape, t_sha
     text = str(error.value)
     assert text.startswith(f"{op}: input of shape {x_shape} and target of shape {t_shape} do not fit together")
     assert "(N, C, d1, ...) with target (N, d1, ...)" in text and "input (C,) with target ()" in text
+    assert ("class probabilities: a float target of the input's shape" in text) == (op == "cross_entropy")
     assert "reshape" not in text
 
 

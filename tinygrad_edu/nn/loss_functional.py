@@ -90,8 +90,9 @@ def _class_rows(op, input, target, ignore_index):
         moved = input.permute(*axes) if isinstance(input, Tensor) else np.transpose(input, axes)
         rows, out_shape = moved.reshape(-1, ishape[1]), t.shape
     else:
+        also = "; or class probabilities: a float target of the input's shape" if op == "cross_entropy" else ""
         raise ValueError(f"{op}: input of shape {ishape} and target of shape {t.shape} do not fit together. The "
-                         f"layouts {op} accepts (class indices): {_LAYOUTS}")
+                         f"layouts {op} accepts (class indices, integers): {_LAYOUTS}{also}")
     c = ishape[0] if len(ishape) == 1 else ishape[1]
     t = t.reshape(-1)
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
