@@ -9,8 +9,9 @@ Each step takes one op in the engine's order (a topological order from the outpu
 gradient of its output is complete) and gives the upstream gradient ∂L/∂y, then for each input x: the local
 derivative (scalar mode: a formula and its number, "∂(a·b)/∂a = b = 3.0"; tensor mode: the backward formula),
 the product upstream × local that flows to x, and x's gradient before and after adding it (a value used twice
-receives two contributions).  Scalar mode works from the recorded values alone, before or after backward();
-tensor mode runs each op's own backward (graph.vjp), so create the Stepper before backward() or call
+receives two contributions).  Formulas are the ops' own (Function.derivatives) and every number comes from the op's
+own backward (graph.vjp).  Scalar mode replays each op from its recorded inputs, so it works before or after
+backward(); tensor mode uses what forward saved, so create the Stepper before backward() or call
 backward(retain_graph=True).
 """
 
