@@ -168,14 +168,21 @@ JS = r"""
       if (data.nodes[id].shape === null) return 'grad ' + fmt(g[0]);
       return '|grad| ' + fmt(g[0]);
     }
-    function render() {
+    var marked = {}, hotEdges = [], edgesOf = {};
+    edges.forEach(function (e) { [e.src, e.dst].forEach(function (v) { (edgesOf[v] = edgesOf[v] || []).push(e); }); });
+    function render(dirty) {      // dirty: {node id: true} changed since the last render, or undefined for all
       var step = data.steps[current - 1], active = {}, inputs = {};
       if (step) {
         active[step.node] = true; active[step.output] = true;
         step.inputs.forEach(function (i) { inputs[i] = true; });
       }
-      for (var id in nodes) {
+      var ids = dirty ? Object.assign({}, dirty, marked, active, inputs) : nodes;
+      marked = Object.assign({}, active, inputs);
+      var boxKeys = {};
+      for (var id in ids) {
         var n = nodes[id], info = data.nodes[id], g = grads[id];
+        (clusterOf[id] || []).forEach(function (k) { if (boxes[k]) boxKeys[k] = true; });
+        if (!n) continue;
         var fill = info.kind === 'value' ? (g && g[1] ? g[1] : '#ffffff') : null;
         var sig = [fill, !!active[id], !!inputs[id], computedYet(id), !!g, g ? g[0] : ''].join('|');
         if (sig === n.sig) continue;
@@ -192,13 +199,13 @@ JS = r"""
         n.g.classList.toggle('tg-pending', info.kind === 'value' && info.requires_grad && !g);
       }
       var back = current > data.forward;
-      edges.forEach(function (e) {
-        var on = step && ((e.src === step.node && e.dst === step.output) || (e.dst === step.node && inputs[e.src]));
-        e.g.classList.toggle('tg-active', !!on);
-        e.g.classList.toggle('tg-back', !!on && back);
+      hotEdges.forEach(function (e) { e.g.classList.remove('tg-active', 'tg-back'); });
+      hotEdges = !step ? [] : (edgesOf[step.node] || []).filter(function (e) {
+        return (e.src === step.node && e.dst === step.output) || (e.dst === step.node && inputs[e.src]);
       });
-      for (var key in boxes) {
-        var hot = step && data.clusters[key].members.indexOf(step.node) >= 0;
+      hotEdges.forEach(function (e) { e.g.classList.add('tg-active'); e.g.classList.toggle('tg-back', back); });
+      for (var key in (dirty ? boxKeys : boxes)) {
+        var hot = step && clusterOf[step.node] && clusterOf[step.node].indexOf(key) >= 0;
         boxes[key].classList.toggle('tg-active', !!hot);
         var best = null;
         data.clusters[key].members.forEach(function (m) { var gg = grads[m]; if (gg && gg[1] && (best === null ||
@@ -301,16 +308,21 @@ JS = r"""
 
     function go(n) {
       n = Math.max(0, Math.min(total, Math.round(Number(n) || 0)));
-      if (n < current) compute(n);
+      var dirty = {};
+      if (n < current) { compute(n); dirty = undefined; }
       else for (var i = current; i < n; i++) {
         var s = data.steps[i];
-        s.reveal.forEach(function (v) { revealed[v] = true; });
-        for (var v in s.grads) grads[v] = s.grads[v];
+        s.reveal.forEach(function (v) { revealed[v] = true; dirty[v] = true; });
+        for (var v in s.grads) { grads[v] = s.grads[v]; dirty[v] = true; }
       }
+      if (dirty) [prevStep(), data.steps[n - 1]].forEach(function (s) {      // the boxes holding the step's op
+        if (s) dirty[s.node] = true;
+      });
       current = n;
-      render();
+      render(dirty);
       return api.state();
     }
+    function prevStep() { return data.steps[current - 1]; }
     var api = {
       step: go,
       next: function () { return go(current + 1); },
