@@ -170,3 +170,26 @@ def test_usage_errors_exit_2(args, message, tmp_path):
         assert code == 2 and message in err.getvalue()
     else:
         assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_teacher_grades_the_exercises_with_the_shipped_assignment(tmp_path):
+    """lessons/exercises/assignment.py in `tinygrad-edu grade`: the solutions score 100, the stubs 0, a planted
+    transposed dw loses the affine layer's 10 points only."""
+    import csv
+    import shutil
+
+    for name, folder in (("good", "solutions"), ("stub", "exercises")):
+        (tmp_path / name).mkdir()
+        for e in EXERCISES:
+            shutil.copy(os.path.join(ROOT, "lessons", folder, e.file), tmp_path / name)
+    shutil.copytree(tmp_path / "good", tmp_path / "transposed")
+    old, new, _ = MISTAKES[1]
+    source = (tmp_path / "good" / "01_affine.py").read_text(encoding="utf-8")
+    (tmp_path / "transposed" / "01_affine.py").write_text(source.replace(old + "\n", new + "\n"), encoding="utf-8")
+    result = _cli(["grade", os.path.join(ROOT, "lessons", "exercises", "assignment.py"), "good", "stub",
+                   "transposed", "--out", "graded"], tmp_path, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    with open(tmp_path / "graded" / "summary.csv", encoding="utf-8") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    assert float(rows["good"]["score"]) == 100 and float(rows["stub"]["score"]) == 0
+    assert float(rows["transposed"]["score"]) == 90 and float(rows["transposed"]["1 affine layer"]) == 0

@@ -57,3 +57,17 @@ def gradient(params, x, t):
     raise NotImplementedError("gradient: write the TODO block above, then delete this line")
     # END TODO
     return grads
+
+
+class TwoLayerNet:
+    """The same net as an object, as the notes write it (and as `tinygrad-edu grade` checks it): net.params holds
+    W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); net.loss(x, t) and net.gradient(x, t) call the functions above."""
+
+    def __init__(self, params=None):
+        self.params = {} if params is None else params
+
+    def loss(self, x, t):
+        return loss(self.params, x, t)
+
+    def gradient(self, x, t):
+        return gradient(self.params, x, t)
