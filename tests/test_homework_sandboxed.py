@@ -99,3 +99,12 @@ def test_assert_submission_passes_for_teachers_pytest_files(tmp_path):
         assert_submission_passes(f"{path}:check", timeout=20)
     with pytest.raises(ValueError, match="no function 'nope'"):
         assert_submission_passes(os.path.join(HOMEWORK, "layers.py") + ":nope", timeout=20)
+
+
+def test_slow_but_honest_code_is_sent_few_points_per_call(tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text("import time\nimport numpy as np\n"
+                    "def slow_loss(W):\n    time.sleep(0.04)\n    return float(np.sum(W ** 2)), 2 * W\n")
+    W = np.linspace(-1, 1, 20)                     # 40 evaluations of 0.04 s: 1.6 s, more than one call's 1 s
+    with HomeworkSandbox(path, Limits(timeout=1.0, total_timeout=10)) as box:
+        assert check_loss_grad_in(box, "slow_loss", W).passed

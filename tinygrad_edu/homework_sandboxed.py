@@ -27,6 +27,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -129,6 +130,23 @@ def _ask(box, helper, doing, *args):
         return box.call(helper, *args)
     except SandboxFailure as failure:
         raise _renamed(failure, {helper: doing}) from None
+
+
+class _Pace:
+    """How many points to send per call: as many as fit in a quarter of the per-call timeout, judged by how long
+    the first evaluation took, so slow but honest code (cs231n's naive loops) is never timed out by batching."""
+
+    def __init__(self, box):
+        self.box, self.started = box, time.monotonic()
+
+    def first_done(self):
+        self.each = max(time.monotonic() - self.started, 1e-4)
+
+    def calls(self, helper, doing, make_args, flat, points):
+        """The helper's replies, one per chunk of (flat, points)."""
+        size = max(1, int(0.25 * self.box.limits.timeout / self.each))
+        return [_ask(self.box, helper, doing, *make_args(flat[i:i + size], points[i:i + size]))
+                for i in range(0, len(flat), size)]
 
 
 def _name(fn, default="your function"):
@@ -261,8 +279,10 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
     if params is not None:
         sent = {str(n): _float_input(p, f"params[{n!r}]", notes) for n, p in dict(params).items()}
         _ask(box, "_tgedu_set_params", "setting the parameters", holder, sent)
+    pace = _Pace(box)
     first = _ask(box, "_tgedu_grads_first", by, loss_fn, holder, list(args), grads,
                  None if names is None else [str(n) for n in names])
+    pace.first_done()
     if not isinstance(first, dict) or not {"loss", "grads", "params", "names", "aliased"} <= set(first):
         raise StudentCodeFailure(f"the sandbox sent {_what(first)} where the first evaluation belongs", by)
     checked = [n for n in first["names"] if isinstance(n, str)]
@@ -289,12 +309,13 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
         value = values[n]
         index = sample_entries(value.size, max_entries, seed, k)
         flat, points = _points(value, index, h)
-        reply = _ask(box, "_tgedu_grads_losses", f"{by} (central differences of {n})", loss_fn, holder, n, flat,
-                     points, list(args))
-        if not (isinstance(reply, list) and len(reply) == 2):
-            raise StudentCodeFailure(f"the sandbox sent {_what(reply)} for the central differences of {n}", by)
-        losses = _numbers(reply[0], 2 * len(index), f"the loss {by} returns", by)
-        mutations += _mutations(by, reply[1])
+        replies = pace.calls("_tgedu_grads_losses", f"{by} (central differences of {n})",
+                             lambda f, v, n=n: (loss_fn, holder, n, f, v, list(args)), flat, points)
+        if not all(isinstance(r, list) and len(r) == 2 and isinstance(r[0], list) for r in replies):
+            raise StudentCodeFailure(f"the sandbox sent malformed data for the central differences of {n}", by)
+        losses = _numbers([v for r in replies for v in r[0]], 2 * len(index), f"the loss {by} returns", by)
+        for r in replies:
+            mutations += _mutations(by, r[1])
         losses_seen += losses.tolist()
         verdicts.append(compare(n, value.shape, analytic[n], index, losses[:len(index)], losses[len(index):], f0, h,
                                 rtol, atol, value=value, label="grads[{!r}]", aliased=n in first["aliased"]))
@@ -330,7 +351,9 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
     labels = list(arg_names) if arg_names is not None else _ask(box, "_tgedu_arg_names", by, fn, 1 + len(args))
     labels = [str(x) for x in labels][:1 + len(args)] if isinstance(labels, list) else []
     labels += [f"input {i}" for i in range(len(labels), 1 + len(args))]
+    pace = _Pace(box)
     first = _ask(box, "_tgedu_loss_grad_first", by, fn, W, args)
+    pace.first_done()
     if not (isinstance(first, list) and len(first) == 4):
         raise StudentCodeFailure(f"the sandbox sent {_what(first)} where fn's first result belongs", by)
     loss, dW, aliased, changed = first
@@ -341,8 +364,10 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
     atol = NOISE * abs(f0) / h
     index = sample_entries(W.size, max_entries, seed, 0)
     flat, points = _points(W, index, h)
-    losses = _numbers(_ask(box, "_tgedu_loss_grad_losses", f"{by} (central differences of {name})", fn, W, args,
-                           flat, points), 2 * len(index), f"the loss {by} returns", by)
+    replies = pace.calls("_tgedu_loss_grad_losses", f"{by} (central differences of {name})",
+                         lambda f, v: (fn, W, args, f, v), flat, points)
+    losses = _numbers([v for r in replies for v in (r if isinstance(r, list) else [r])], 2 * len(index),
+                      f"the loss {by} returns", by)
     _precision(_Precision(), [f0, *losses.tolist()], by, notes, h)
     verdicts = [compare(name, W.shape, analytic, index, losses[:len(index)], losses[len(index):], f0, h, rtol, atol,
                         value=W, label="d{}", reg=regularization(labels[1:], args), aliased=aliased is True)]
@@ -373,7 +398,9 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
         raise CheckUsageError(f"check_layer: {len(labels) if isinstance(labels, list) else '?'} names for "
                               f"{len(inputs)} inputs")
     labels = [str(x) for x in labels]
+    pace = _Pace(box)
     first = _ask(box, "_tgedu_layer_first", fwd, forward, inputs)
+    pace.first_done()
     if not (isinstance(first, list) and len(first) == 3):
         raise StudentCodeFailure(f"the sandbox sent {_what(first)} where forward's result belongs", fwd)
     out, cache, changed = first
@@ -402,9 +429,10 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
     for k, i in enumerate(checked):
         index = sample_entries(inputs[i].size, max_entries, seed, k)
         flat, points = _points(inputs[i], index, h)
-        sums = _ask(box, "_tgedu_layer_sums", f"{fwd} (central differences of {labels[i]})", forward, inputs, i,
-                    flat, points, dout)
-        sums = _numbers(sums, 2 * len(index), f"{fwd}'s out (an array of shape {out.shape})", fwd)
+        replies = pace.calls("_tgedu_layer_sums", f"{fwd} (central differences of {labels[i]})",
+                             lambda f, v, i=i: (forward, inputs, i, f, v, dout), flat, points)
+        sums = _numbers([v for r in replies for v in (r if isinstance(r, list) else [r])], 2 * len(index),
+                        f"{fwd}'s out (an array of shape {out.shape})", fwd)
         seen += sums.tolist()
         verdicts.append(compare(labels[i], inputs[i].shape, analytic[k], index, sums[:len(index)],
                                 sums[len(index):], f0, h, rtol, atol, value=inputs[i], label="d{}", upstream=dout))
