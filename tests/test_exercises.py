@@ -193,3 +193,13 @@ def test_a_teacher_grades_the_exercises_with_the_shipped_assignment(tmp_path):
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     assert float(rows["good"]["score"]) == 100 and float(rows["stub"]["score"]) == 0
     assert float(rows["transposed"]["score"]) == 90 and float(rows["transposed"]["1 affine layer"]) == 0
+
+
+def test_a_file_that_does_not_load_or_lacks_a_function_fails_with_the_reason(tmp_path):
+    broken = tmp_path / "01_affine.py"
+    broken.write_text("def affine_forward(x, w, b)\n    return x\n", encoding="utf-8")
+    report = check(broken, 1)
+    assert report.exit_code == 1 and all("SyntaxError" in p.failure for p in report.parts), str(report)
+    broken.write_text("def affine_forward(x, w, b):\n    return x @ w + b, (x, w, b)\n", encoding="utf-8")
+    report = check(broken, 1)
+    assert report.exit_code == 1 and report.parts[0].passed and "affine_backward" in report.parts[1].failure

@@ -64,7 +64,8 @@ def cmd_start(args):
     check = f"tinygrad-edu exercise check {exercise.number}" + ("" if folder == DEFAULT_DIR else f" {target}")
     print(f"exercise {exercise.number} ({exercise.name}): {target}\n"
           f"write the TODO blocks of {', '.join(exercise.functions)}, then run:  {check}\n"
-          f"(lessons {exercise.lessons}: the explanation; the file's docstring: the formula)")
+          f"({'lessons' if ',' in exercise.lessons else 'lesson'} {exercise.lessons}: the explanation; the file's "
+          "docstring: the formula)")
     return 0
 
 
