@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import functools
 import itertools
+import math
 import os
 import select
 import shutil
@@ -193,7 +194,7 @@ class _Capture:
 
     def _drain(self):
         while self._pump():
-            select.select([self.fd], [], [])
+            _poll([self.fd])
         with self.lock:                     # only this thread closes the fd, so select never sees a reused number
             os.close(self.fd)
             self.closed = True
@@ -476,7 +477,7 @@ class Sandbox:
         except wire.Unencodable as error:
             raise TypeError(f"Sandbox: an argument of {phase} cannot be sent to the sandbox: {error}") from None
         if self._exited():
-            after = f"between calls (after {self._last})" if self._last else phase
+            after = f"between calls (after {self._last})"
             self._fail_dead(after, when=after)
         self._seq += 1                      # echoed by the child: a reply to another request is malformed
         header["seq"] = self._seq
@@ -495,7 +496,7 @@ class Sandbox:
         elif problem is not None:
             self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} ({problem})", phase,
                                       kind="protocol"), kill=True)
-        self._last = phase if phase != "import" else self._last
+        self._last = _name(phase)
         if reply.get("seq") != self._seq:
             self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} (it answers request "
                                       f"{reply.get('seq')!r}, not {self._seq})", phase, kind="protocol"), kill=True)
@@ -552,7 +553,7 @@ class Sandbox:
         """Until fd is ready; _TimedOut past the deadline, _Died when the child has exited."""
         while True:
             if self._exited():
-                if not write and select.select([fd], [], [], 0)[0]:
+                if not write and _poll([fd], 0):
                     return                      # it wrote (part of) a reply before it went: read that first
                 raise _Died
             left = deadline - time.monotonic()
@@ -560,8 +561,7 @@ class Sandbox:
                 raise _TimedOut
             watch = [self._pidfd] if self._pidfd is not None else []
             step = left if self._pidfd is not None else min(left, 0.1)
-            ready = select.select(watch + ([] if write else [fd]), [fd] if write else [], [], step)
-            if fd in ready[0] or fd in ready[1]:
+            if fd in _poll(watch + ([] if write else [fd]), step, write=[fd] if write else []):
                 return
 
     def _await_exit(self, seconds):
@@ -569,7 +569,7 @@ class Sandbox:
         end = time.monotonic() + seconds
         while not self._exited() and time.monotonic() < end:
             if self._pidfd is not None:
-                select.select([self._pidfd], [], [], max(end - time.monotonic(), 0))
+                _poll([self._pidfd], end - time.monotonic())
             else:
                 time.sleep(0.01)
 
@@ -649,6 +649,18 @@ class Sandbox:
             self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} (kind {kind!r})", phase,
                                       kind="protocol"), kill=True)
         self._fail(failure, kill=phase == "import")     # a failed import leaves nothing to call
+
+
+def _poll(fds, timeout=None, write=()):
+    """The fds ready to read (or, for `write`, to write; hang-ups and errors count as ready) within timeout seconds.
+    poll, not select: a grader with many open files may hand us fd numbers above select's limit of 1024."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    for fd in write:
+        poller.register(fd, select.POLLOUT)
+    ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
+    return {fd for fd, _ in poller.poll(ms)}
 
 
 def _during(phase, word="during"):
