@@ -3,7 +3,11 @@
     check_grads(loss_fn, params, grads)       loss_fn() reads the `params` dict (name -> array); grads: name -> array
     check_loss_grad(fn, W, *args)             fn(W, *args) -> (loss, dW)            (cs231n svm_loss_naive)
     check_layer(forward, backward, *inputs)   forward(*inputs) -> (out, cache); backward(dout, cache) -> grads
-    run_check(spec)                           a dict of one checker's arguments (what `tinygrad-edu gradcheck` runs)
+    run_check(spec)                           a dict of one checker's arguments (as check() returns them)
+
+These run the code under test in this process: for your own code and the engine's lessons.  A student's file
+is checked in a sandbox by homework_sandboxed.py (`tinygrad-edu gradcheck`, the grader), which shares the
+numeric core (numeric_grad.py), the diagnoses and the report type with these.
 
 Every checker works in float64 (float32 arrays are checked as float64 copies; that, and a loss computed in
 float32, give a PrecisionWarning), uses central differences with step h and cs231n's relative error, samples
