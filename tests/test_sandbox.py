@@ -466,9 +466,8 @@ def test_processes_left_running_die_with_the_sandbox(tmp_path, isolation):
     assert alive_with(token) == []
 
 
-@needs_bwrap
-def test_a_daemon_that_leaves_the_process_group_dies_under_bwrap(tmp_path):
-    token = f"tinygrad-edu-daemon-{os.getpid()}"
+def test_a_daemon_that_leaves_the_process_group_dies_too(tmp_path, isolation):
+    token = f"tinygrad-edu-daemon-{os.getpid()}-{isolation}"
     path = write(tmp_path, f"""
         import subprocess, sys
         def spawn():
@@ -476,9 +475,12 @@ def test_a_daemon_that_leaves_the_process_group_dies_under_bwrap(tmp_path):
                              start_new_session=True)
             return 1
     """)
-    with Sandbox(path, FAST, isolation="bwrap") as box:
+    with Sandbox(path, FAST, isolation=isolation) as box:
         box.call("spawn")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 5
+        while not alive_with(token) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert alive_with(token), "the daemon never started"
     deadline = time.monotonic() + 5
     while alive_with(token) and time.monotonic() < deadline:
         time.sleep(0.05)

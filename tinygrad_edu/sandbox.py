@@ -25,6 +25,7 @@ import functools
 import itertools
 import math
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -260,6 +261,7 @@ class Sandbox:
         self._bwrap = bwrap
         self.isolation = self._describe_isolation(why)
         self._serial = next(_serials)
+        self._marker = f"{os.getpid()}-{self._serial}-{secrets.token_hex(8)}"
         self._proc = self._failure = None
         self._captures = []
         self._last = None                   # the last call that returned, for "between calls (after f)"
@@ -296,7 +298,7 @@ class Sandbox:
             self._await_ready()
             self._deadline_all = time.monotonic() + self.limits.total
             limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
-                      "cpu_seconds": self.limits.cpu, "max_processes": int(self.limits.max_processes)}
+                      "cpu_seconds": self.limits.cpu, "max_tasks": _max_tasks(self.limits.max_processes)}
             file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
             self._request({"op": "start", "file": file, "limits": limits}, "import")
         except BaseException:               # a failed import (or a TA's Ctrl-C) leaves no process or folder behind
@@ -358,6 +360,7 @@ class Sandbox:
         err_r, err_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.workdir, "LANG": "C.UTF-8",
                "TMPDIR": "/tmp" if self._bwrap else os.path.join(self._root, "tmp"),
+               "TINYGRAD_EDU_SANDBOX": self._marker,      # inherited by what the student starts: see _kill
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
         # -I: no PYTHON* variables, no user site, no script folder on sys.path; numpy's folder is passed instead
         # so a numpy from PYTHONPATH or the user site still imports
@@ -402,12 +405,13 @@ class Sandbox:
             shutil.rmtree(self._root, onerror=_force_remove)
             self._root = None
 
-    @staticmethod
-    def _kill(proc):
+    def _kill(self, proc):
         try:
             os.killpg(proc.pid, signal.SIGKILL)     # the group of the child (or of bwrap, whose PID namespace dies)
         except (ProcessLookupError, PermissionError):
             pass
+        if not self._bwrap:                         # without a PID namespace: also what left the group (setsid)
+            _kill_marked(self._marker)
 
     @property
     def alive(self):
@@ -649,6 +653,37 @@ class Sandbox:
             self._fail(SandboxFailure(f"the sandbox got a malformed reply {_during(phase)} (kind {kind!r})", phase,
                                       kind="protocol"), kill=True)
         self._fail(failure, kill=phase == "import")     # a failed import leaves nothing to call
+
+
+def _kill_marked(marker):
+    """SIGKILL every process whose environment holds TINYGRAD_EDU_SANDBOX=marker: the student's processes that
+    left the process group (a daemon, setsid) but kept the environment they were started with."""
+    needle = f"TINYGRAD_EDU_SANDBOX={marker}".encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as f:
+                    if needle in f.read().split(b"\0"):
+                        os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass                            # gone, or not ours to read
+
+
+def _max_tasks(extra):
+    """RLIMIT_NPROC for the child: it counts every task (process or thread) of the user, machine-wide, so the
+    limit is what the user runs now plus `extra`, counted here (under bwrap the child sees only its namespace).
+    None for root, whom the kernel does not hold to it."""
+    if os.getuid() == 0:
+        return None
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass                            # it ended while we counted
+    return count + int(extra)
 
 
 def _poll(fds, timeout=None, write=()):

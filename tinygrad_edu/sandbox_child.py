@@ -58,24 +58,10 @@ def _apply_limits(limits):
         resource.setrlimit(which, (value, value))
     cpu = int(limits["cpu_seconds"]) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))     # SIGXCPU at the soft limit, SIGKILL at the hard one
-    if limits.get("max_processes") and os.getuid() != 0:        # root is exempt from RLIMIT_NPROC anyway
+    if limits.get("max_tasks") and os.getuid() != 0:            # root is exempt from RLIMIT_NPROC anyway
         soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-        wanted = _tasks_of_user() + limits["max_processes"]
-        if hard == resource.RLIM_INFINITY or wanted < hard:
-            resource.setrlimit(resource.RLIMIT_NPROC, (wanted, wanted))
-
-
-def _tasks_of_user():
-    """How many tasks (processes and threads) this user runs now: RLIMIT_NPROC counts them all."""
-    uid, count = os.getuid(), 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry}/task"))
-            except OSError:
-                pass
-    return count
+        if hard == resource.RLIM_INFINITY or limits["max_tasks"] < hard:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits["max_tasks"], limits["max_tasks"]))
 
 
 class Child:

@@ -62,8 +62,8 @@ def parse_header(text, max_total):
     """The header dict and its buffer sizes, checked: sizes are non-negative ints adding up to <= max_total."""
     try:
         header = json.loads(bytes(text).decode())
-    except (UnicodeDecodeError, ValueError) as error:
-        raise WireError(f"the header is not JSON ({error})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:     # RecursionError: absurdly deep nesting
+        raise WireError(f"the header is not JSON ({type(error).__name__}: {error})") from None
     if not isinstance(header, dict):
         raise WireError(f"the header is a JSON {type(header).__name__}, not an object")
     sizes = header.get("buffers")
