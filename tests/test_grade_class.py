@@ -210,3 +210,22 @@ def test_the_gradescope_recipe_writes_results_json(tmp_path):
     data = json.loads((root / "results" / "results.json").read_text())
     validate_results_json(data)
     assert failed(data) == ["relu layer"] and data["score"] == 90
+
+
+@pytest.mark.slow
+def test_a_missing_file_or_function_fails_its_checks_saying_what_is_there(tmp_path):
+    subs = tmp_path / "subs"
+    svm = "import numpy as np\n\ndef svm_loss_naive(W, X, y, reg):\n    return 0.0, np.zeros_like(W)\n"
+    nested = make_submission(subs, "nested", files=("two_layer_net.py",), extra_files={"svm_loss.py": svm})
+    os.makedirs(os.path.join(nested, "hw3"))
+    os.rename(os.path.join(nested, "two_layer_net.py"), os.path.join(nested, "hw3", "two_layer_net.py"))
+    status, results, rows, _ = grade([nested], tmp_path / "out")
+    assert status == 0
+    data = checks_of(results["nested"])
+    assert data["TwoLayerNet"]["status"] == "passed"            # found in a subfolder, as Gradescope keeps them
+    assert "three_layer_net.py is not in the submission" in data["ThreeLayerNet"]["output"]
+    assert "layers.py is not in the submission" in data["affine layer"]["output"]
+    assert "svm_loss.py has no 'svm_loss_vectorized' (it defines: np, svm_loss_naive)" in \
+        data["svm_loss_vectorized"]["output"]
+    assert data["svm_loss_naive"]["status"] == "failed"        # a zero gradient where the loss changes
+    assert rows[0]["score"] == "20"

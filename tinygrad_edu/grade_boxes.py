@@ -37,6 +37,11 @@ def _load(name, path):
     return module
 
 
+def _names(module):
+    """The module's top-level names (for "your file has no function f; it has ...")."""
+    return sorted(n for n in vars(module) if not n.startswith("__"))
+
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 '''
 _OUTPUT_KEEP = 2000     # characters of the student's stdout/stderr kept per sandbox (first and last half)
@@ -75,7 +80,12 @@ class SubmissionBoxes:
             self._tmp = tempfile.mkdtemp(prefix="tinygrad-edu-grade-")
             self._staging = _staged(self.directory, self.files, self._tmp)
         box = self._open(os.path.join(self._staging, _LOADER), self._staging, "the submission")
-        modules = {path: box.getattr(None, f"file_{i}") for i, path in enumerate(self.files)}
+        modules = {}
+        for i, path in enumerate(self.files):
+            module = box.getattr(None, f"file_{i}")
+            names = box.call("_names", module)
+            modules[path] = (module, set(names) if isinstance(names, list) else None,
+                             os.path.relpath(path, self.directory))
         self.shared = (box, modules)
         return self.shared
 
@@ -136,9 +146,19 @@ class SubmissionBoxes:
 
 
 def _resolver(box, module):
-    """name (dotted: "Net.loss") -> a Handle of that object of the module, read in the child."""
+    """name (dotted: "Net.loss") -> a Handle of that object of the student's module, read in the child.
+    module: (Handle, its top-level names as the child listed them, the file's name)."""
+    handle, names, file = module
+
     def resolve(name):
-        target = module
+        from .homework_sandboxed import StudentCodeFailure
+
+        first = name.split(".")[0]
+        if names is not None and first not in names:
+            defined = sorted(n for n in names if not n.startswith("_"))
+            raise StudentCodeFailure(f"{file} has no {first!r} (it defines: {', '.join(defined) or 'nothing'})",
+                                     first)
+        target = handle
         for part in name.split("."):
             target = box.getattr(target, part)
         return target
