@@ -543,3 +543,58 @@ def test_handles_compare_by_object(tmp_path):
     with Sandbox(path, FAST, isolation="none") as box:
         first, second = box.call("get"), box.call("get")
         assert first == second and len({first, second}) == 1
+
+
+def test_a_forged_frame_for_another_request_is_malformed(tmp_path):
+    path = write(tmp_path, """
+        import json, os, struct, sys
+        def forge():
+            fake = json.dumps({"ok": True, "value": "PASSED", "seq": 999, "buffers": []}).encode()
+            os.write(int(sys.argv[2]), b"TGSB" + struct.pack(">I", len(fake)) + fake)
+            return "real"
+    """)
+    failure = failure_of(path, "none", ("forge",))
+    assert failure.kind == "protocol" and "it answers request 999, not 2" in failure.reason
+
+
+@pytest.mark.parametrize("frame, message", [
+    (b"XXXX\x00\x00\x00\x02{}", "a frame starts with b'TGSB'"),
+    (b"TGSB\xff\xff\xff\xff", "larger than the limit"),
+])
+def test_wire_refuses_malformed_prefixes(frame, message):
+    from tinygrad_edu import sandbox_wire as wire
+
+    with pytest.raises(wire.WireError, match=message):
+        wire.parse_prefix(frame[:8])
+
+
+@pytest.mark.parametrize("header, message", [
+    (b"[1, 2]", "a JSON list, not an object"),
+    (b"{\"buffers\": [-1]}", "not a list of byte counts"),
+    (b"{\"buffers\": [5000]}", "more than the limit of 100"),
+    (b"[" * 100000 + b"]" * 100000, "RecursionError"),
+    (b"\xff", "not JSON"),
+])
+def test_wire_refuses_malformed_headers(header, message):
+    from tinygrad_edu import sandbox_wire as wire
+
+    with pytest.raises(wire.WireError, match=message):
+        wire.parse_header(header, max_total=100)
+
+
+@pytest.mark.parametrize("value, buffers, message", [
+    ({"t": "a", "d": "|O", "s": [1], "b": 0}, [bytearray(8)], "not a plain numeric"),
+    ({"t": "a", "d": "<f8", "s": [2], "b": 0}, [bytearray(8)], "with 8 bytes"),
+    ({"t": "a", "d": "<f8", "s": [1], "b": 3}, [bytearray(8)], "raw buffer 3 of 1"),
+    ({"t": "a", "d": "<f8", "s": "1", "b": 0}, [bytearray(8)], "not a list of sizes"),
+    ({"t": "d", "k": [{"t": "l", "v": []}], "v": [1]}, [], "cannot be a key"),
+    ({"t": "d", "k": [1, 2], "v": [1]}, [], "different numbers"),
+    ({"t": "h"}, [], "handle without an integer id"),
+    ({"t": "zz"}, [], "unknown tag 'zz'"),
+    ([1, 2], [], "untagged list"),
+])
+def test_wire_refuses_malformed_values(value, buffers, message):
+    from tinygrad_edu import sandbox_wire as wire
+
+    with pytest.raises(wire.WireError, match=message):
+        wire.decode(value, buffers, handle=lambda tag: tag)
