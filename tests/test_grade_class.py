@@ -105,12 +105,24 @@ def test_hostile_submissions_fail_with_the_reason_and_never_hang(tmp_path):
         make_submission(subs, "fake_pass_then_exit", extra_files={"layers.py": layers.replace(
             "    x, w = cache\n", "    x, w = cache\n    print('affine layer passed: every gradient matches')\n"
                                  "    raise SystemExit(0)\n")}),
+        make_submission(subs, "returns_a_report", extra_files={"svm_loss.py": textwrap.dedent("""
+            class Report:
+                passed = True
+                score = 15
+                def __bool__(self):
+                    return True
+            def svm_loss_naive(W, X, y, reg):
+                return Report()
+            def svm_loss_vectorized(W, X, y, reg):
+                return 0.0, Report()
+        """)}),
     ]
     status, results, rows, table = grade(dirs, tmp_path / "out", timeout=3.0)
     assert status == 0
     expected_failures = {"exit_at_import": ["affine layer", "relu layer"], "os_exit_in_backward": ["affine layer"],
                          "loop_in_forward": ["affine layer"], "huge_allocation": ["relu layer"], "prints_a_lot": [],
-                         "fake_pass_then_exit": ["affine layer"]}
+                         "fake_pass_then_exit": ["affine layer"],
+                         "returns_a_report": ["svm_loss_naive", "svm_loss_vectorized"]}
     assert {name: failed(data) for name, data in results.items()} == expected_failures
 
     def reason(name, check):
@@ -121,6 +133,7 @@ def test_hostile_submissions_fail_with_the_reason_and_never_hang(tmp_path):
         "os_exit_in_backward", "affine layer")
     assert "timed out" in reason("loop_in_forward", "affine layer")
     assert "memory" in reason("huge_allocation", "relu layer")
+    assert "must return (loss, dW)" in reason("returns_a_report", "svm_loss_naive")
     assert len(json.dumps(results["prints_a_lot"])) < 200_000      # the prints are cut, the report stays readable
 
 
