@@ -266,6 +266,7 @@ class Sandbox:
         self._captures = []
         self._last = None                   # the last call that returned, for "between calls (after f)"
         self._seq = 0
+        self._lock = threading.RLock()      # one request at a time, whichever thread asks
 
     def _describe_isolation(self, why):
         lim = self.limits
@@ -283,6 +284,12 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+    def __del__(self):                      # a sandbox never closed still ends with its last reference
+        try:
+            self.close()
+        except Exception:                   # noqa: BLE001 -- at interpreter exit modules may already be gone
+            pass
 
     def start(self):
         """Start the child and import the student's file (SandboxFailure if the import fails). Returns self."""
@@ -470,6 +477,10 @@ class Sandbox:
 
     # --------------------------------------------------------------------------------------------- protocol
     def _request(self, header, phase, args=(), kwargs=None):
+        with self._lock:
+            return self._request_locked(header, phase, args, kwargs)
+
+    def _request_locked(self, header, phase, args, kwargs):
         if self._failure is not None:
             raise SandboxFailure(f"the sandbox is no longer running ({self._failure.reason})", phase, kind="dead")
         if self._proc is None:

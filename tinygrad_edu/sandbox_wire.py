@@ -91,7 +91,7 @@ def encode(value, buffers, other, depth=0):
         return float(value)
     if isinstance(value, np.ndarray):
         _check_dtype(value.dtype)
-        buffers.append(np.ascontiguousarray(value).view(np.uint8).reshape(-1).data if value.size else b"")
+        buffers.append(np.ascontiguousarray(value).reshape(-1).view(np.uint8).data if value.size else b"")
         return {"t": "a", "d": value.dtype.str, "s": list(value.shape), "b": len(buffers) - 1}
     if isinstance(value, complex):
         return {"t": "c", "v": [value.real, value.imag]}
