@@ -99,6 +99,12 @@ def _node(graph, n, names):
     return entry
 
 
+def short_ids(graph) -> dict:
+    """{node id: a short id for the page ("n0", "n1", ...)}: the engine's ids are long and repeated in the SVG
+    and the data of every step."""
+    return {n.id: f"n{k}" for k, n in enumerate(graph.nodes)}
+
+
 def homes(graph) -> dict:
     """{node id: the cluster path it is drawn in}: the scope it was made in; a module's parameter (made outside any
     scope, named "conv1.weight") goes to its module's cluster ("conv1"), so closing a layer closes its weights."""
@@ -113,15 +119,15 @@ def homes(graph) -> dict:
     return out
 
 
-def _clusters(graph):
+def _clusters(graph, sid):
     """{scope path: {label, parent, members}} for every scope (and its ancestors) a node is drawn in (see homes);
-    members are all node ids inside, nested scopes included."""
+    members are all (short) node ids inside, nested scopes included."""
     clusters, home = {}, homes(graph)
     for n in graph.nodes:
         for path in scopes.ancestors(home[n.id]):
             c = clusters.setdefault(path, {"label": path.rsplit("/", 1)[-1], "members": []})
             c["parent"] = path.rsplit("/", 1)[0] if "/" in path else None
-            c["members"].append(n.id)
+            c["members"].append(sid[n.id])
     return clusters
 
 
@@ -141,7 +147,7 @@ def default_collapsed(clusters, nodes, limit) -> list:
         level = parents + [k for k in level if clusters[k]["parent"] is None]
 
 
-def _forward_steps(graph, names, expressions):
+def _forward_steps(graph, names, expressions, sid):
     steps = []
     for op in graph.ops():
         outs = graph.consumers_of(op.id)
@@ -155,12 +161,12 @@ def _forward_steps(graph, names, expressions):
                  "value": rows(out.data)}
         if out.shape is None:
             panel["number"] = _json_number(float(out.data))
-        steps.append({"node": op.id, "output": out.id, "inputs": [x.id for x in inputs], "panel": panel,
-                      "reveal": [out.id], "grads": {}})
+        steps.append({"node": sid[op.id], "output": sid[out.id], "inputs": [sid[x.id] for x in inputs],
+                      "panel": panel, "reveal": [sid[out.id]], "grads": {}})
     return steps
 
 
-def _backward_steps(stepper, root_id):
+def _backward_steps(stepper, root_id, sid):
     steps = []
     for k, step in enumerate(stepper.steps):
         grads, terms = {}, []
@@ -172,11 +178,12 @@ def _backward_steps(stepper, root_id):
                           "before": _json_number(size(t.before)), "before_text": text(t.before),
                           "after": _json_number(size(t.after)), "after_text": text(t.after),
                           "accumulates": t.before is not None})
-            grads[t.input_id] = _grad_entry(t.after)
+            grads[sid[t.input_id]] = _grad_entry(t.after)
         panel = {"phase": "backward", "op": step.op, "output": step.output, "expression": step.expression,
                  "upstream": _json_number(size(step.upstream)), "upstream_text": text(step.upstream),
                  "terms": terms}
-        steps.append({"node": step.op_id, "output": step.output_id, "inputs": [t.input_id for t in step.terms],
+        steps.append({"node": sid[step.op_id], "output": sid[step.output_id],
+                      "inputs": [sid[t.input_id] for t in step.terms],
                       "panel": panel, "reveal": [], "grads": grads})
     return steps
 
@@ -186,19 +193,20 @@ def build(graph, stepper=None, title=None, note=None, collapse_above=300) -> dic
     says why, e.g. the values were freed by backward())."""
     names = display_names(graph)
     expressions = {s.op_id: s.expression for s in stepper.steps} if stepper is not None else {}
-    nodes = {n.id: _node(graph, n, names) for n in graph.nodes}
-    clusters = _clusters(graph)
-    forward = _forward_steps(graph, names, expressions)
-    backward = _backward_steps(stepper, graph.roots[0]) if stepper is not None else []
+    sid = short_ids(graph)
+    nodes = {sid[n.id]: _node(graph, n, names) for n in graph.nodes}
+    clusters = _clusters(graph, sid)
+    forward = _forward_steps(graph, names, expressions, sid)
+    backward = _backward_steps(stepper, sid[graph.roots[0]], sid) if stepper is not None else []
     # the values a state() reports: named values, keyed by name (a repeated name gets "#2", "#3")
     named, seen = {}, {}
     for n in graph.values():
         if n.name:
             seen[n.name] = seen.get(n.name, 0) + 1
-            named[n.id] = n.name if seen[n.name] == 1 else f"{n.name}#{seen[n.name]}"
+            named[sid[n.id]] = n.name if seen[n.name] == 1 else f"{n.name}#{seen[n.name]}"
     collapsed = default_collapsed(clusters, len(graph.nodes), collapse_above)
     return {"title": title or "", "note": note or "", "scalar": all(n.shape is None for n in graph.values()),
             "nodes": nodes, "clusters": clusters, "collapsed": collapsed, "named": named,
-            "roots": list(graph.roots), "forward": len(forward), "steps": forward + backward,
+            "roots": [sid[r] for r in graph.roots], "forward": len(forward), "steps": forward + backward,
             "collapse_note": (f"{len(graph.nodes):,} nodes: {len(collapsed)} groups start closed; click a group "
                               "to open it" if collapsed else "")}

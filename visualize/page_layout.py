@@ -11,6 +11,7 @@ for a deep one (a long chain laid left to right is far wider than any screen).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -21,6 +22,7 @@ from .rendering import INSTALL_COMMANDS
 from .summary import fmt
 
 NOT_COMPUTED = "grad: not computed"
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 DEEP = 14            # more ranks than this: lay out top to bottom
 TIMEOUT_S = 300
 
@@ -62,7 +64,7 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
            'node [fontname="Helvetica", fontsize=10, margin="0.08,0.04"];',
            'edge [fontname="Helvetica", fontsize=9, arrowsize=0.7, color="#404040"];']
     cluster_ids = {key: f"{prefix}cl{k}" for k, key in enumerate(data["clusters"])}
-    tree, home = {}, page_data.homes(graph)
+    tree, home, sid = {}, page_data.homes(graph), page_data.short_ids(graph)
     for n in graph.nodes:
         branch = tree
         for path in scopes.ancestors(home[n.id]):
@@ -70,8 +72,8 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
         branch.setdefault(None, []).append(n)
 
     def node_line(n):
-        entry = data["nodes"][n.id]
-        attrs = {"id": prefix + n.id}
+        entry = data["nodes"][sid[n.id]]
+        attrs = {"id": prefix + sid[n.id]}
         if n.kind == "op":
             attrs.update(label=entry["title"], shape="ellipse", style="filled", fillcolor=OP_FILL,
                          **{"class": "tg-op"})
@@ -84,7 +86,7 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
                 attrs["penwidth"] = "2"
             if n.id in graph.roots:
                 attrs["peripheries"] = "2"
-        return f"{quote(prefix + n.id)} [" + ", ".join(f"{k}={quote(v)}" for k, v in attrs.items()) + "];"
+        return f"{quote(prefix + sid[n.id])} [" + ", ".join(f"{k}={quote(v)}" for k, v in attrs.items()) + "];"
 
     def write(branch, indent):
         pad = "  " * indent
@@ -110,10 +112,10 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
     for k, e in enumerate(graph.edges):
         src = graph.node(e.src)
         attrs = {"id": f"{prefix}e{k}"}
-        data["edges"].append([attrs["id"], e.src, e.dst])
+        data["edges"].append([attrs["id"], sid[e.src], sid[e.dst]])
         if not (src.kind == "value" and src.is_leaf) and src.kind != "const":
             attrs["weight"] = "4"              # keep the chain of activations straight, parameters aside
-        out.append(f"  {quote(prefix + e.src)} -> {quote(prefix + e.dst)} ["
+        out.append(f"  {quote(prefix + sid[e.src])} -> {quote(prefix + sid[e.dst])} ["
                    + ", ".join(f"{k}={quote(v)}" for k, v in attrs.items()) + "];")
     out.append("}")
     data["cluster_ids"] = cluster_ids
@@ -134,4 +136,6 @@ def svg(source: str) -> str:
     if result.returncode != 0:
         raise RuntimeError("interactive: Graphviz's dot failed: " + result.stderr.decode("utf-8", "replace").strip())
     text = result.stdout.decode("utf-8")
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    # smaller pages: Graphviz's comments, and the font family each <text> repeats (the page's style sets it)
+    return _COMMENT.sub("", text).replace(' font-family="Helvetica,sans-Serif"', "")

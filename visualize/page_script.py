@@ -21,6 +21,7 @@ CSS = """
 .tg-main{display:flex;flex:1;min-height:0}
 .tg-view{flex:1;min-width:0;overflow:hidden;cursor:grab;background:#fcfcfc}
 .tg-view svg{width:100%;height:100%;display:block;user-select:none}
+.tg-view svg text{font-family:Helvetica,Arial,sans-serif}
 .tg-side{width:420px;max-width:50%;overflow:auto;border-left:1px solid #ddd;padding:8px;font-size:12px}
 .tg-side h4{margin:2px 0 6px 0;font-size:13px}
 .tg-side table{border-collapse:collapse;width:100%;margin:4px 0}
@@ -98,8 +99,11 @@ JS = r"""
       if (!c) return;
       c.addEventListener('click', function (ev) { ev.stopPropagation(); collapse(key); });
     });
+    // every cluster's box measured once, before any box is added (each addition would force a new layout)
+    var bboxes = {};
+    Object.keys(data.clusters).forEach(function (key) { var c = clusterEl(key); if (c) bboxes[key] = c.getBBox(); });
     function makeBox(key) {
-      var c = clusterEl(key), bb = c.getBBox(), info = data.clusters[key];
+      var c = clusterEl(key), bb = bboxes[key], info = data.clusters[key];
       var g = document.createElementNS(SVGNS, 'g');
       g.setAttribute('class', 'tg-box');
       g.setAttribute('data-cluster', key);
