@@ -10,6 +10,7 @@ import os
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import cli
@@ -315,3 +316,23 @@ def test_check_options_that_would_set_the_verdict_are_ignored(tmp_path, capsys):
     path.write_text(source)
     status, text = gradcheck(f"{path}:check", capsys)
     assert status == 1 and "set h, rtol: ignored" in text, text
+
+
+def test_the_help_no_longer_invites_a_report_and_says_what_runs_where(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["gradcheck", "--help"])
+    text = capsys.readouterr().out
+    assert "a report from calling the checker yourself" not in text
+    assert "--timeout" in text and "--memory" in text and "sandboxed process" in text
+
+
+def test_a_sampled_check_says_its_seed_so_it_can_be_repeated(tmp_path):
+    path = tmp_path / "big.py"
+    path.write_text("import numpy as np\n"
+                    "def f(W):\n    return float(np.sum(W ** 2)), 2 * W\n"
+                    "def check():\n    return {'fn': f, 'W': np.linspace(-1, 1, 300)}\n")
+    first = check_submission(str(path), max_entries=20)
+    seed = int(first.reports[0].notes[-1].split("seed ")[1].split()[0])
+    again = check_submission(str(path), max_entries=20, seed=seed)
+    same = [~np.isnan(r.reports[0]["W"].numeric_grad) for r in (first, again)]
+    assert first.passed and (same[0] == same[1]).all() and same[0].sum() == 20

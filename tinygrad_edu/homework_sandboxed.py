@@ -242,8 +242,10 @@ def _value_row(name, got, expected, atol=0.0):
                        got.shape)
 
 
-def _finish(check, verdicts, h, rtol, atol, notes, mutations, sizes, box, extra=()):
+def _finish(check, verdicts, h, rtol, atol, notes, mutations, sizes, box, extra=(), seed=None):
     evidence = [ev for _, ev in verdicts]
+    if seed is not None and any(r.checked < r.size for r, _ in verdicts):
+        notes = [*notes, f"entries sampled with seed {seed} (--seed {seed} samples the same ones again)"]
     results = tuple(r if r.passed else replace(r, diagnosis=diagnose(ev, evidence, sizes)) for r, ev in verdicts)
     return HomeworkReport(check, results + tuple(extra), h, rtol, atol, tuple(notes), tuple(mutations),
                           vacuous=vacuous_reason(results, atol), isolation=box.isolation)
@@ -321,7 +323,7 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
                                 rtol, atol, value=value, label="grads[{!r}]", aliased=n in first["aliased"]))
     _precision(precision, losses_seen, by, notes, h)
     extra = () if expected_loss is None else (_value_row("loss", f0, expected_loss, atol * h),)
-    return _finish(f"check_grads({by})", verdicts, h, rtol, atol, notes, _dedupe(mutations), (), box, extra)
+    return _finish(f"check_grads({by})", verdicts, h, rtol, atol, notes, _dedupe(mutations), (), box, extra, seed)
 
 
 def _dedupe(mutations):
@@ -374,7 +376,7 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
     extra = () if expected_loss is None else (_value_row("loss", f0, expected_loss, atol * h),)
     mutations = _mutations(by, changed, labels)
     return _finish(f"check_loss_grad({by})", verdicts, h, rtol, atol, notes, mutations, batch_sizes(args), box,
-                   extra)
+                   extra, seed)
 
 
 def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=None, h=H, rtol=RTOL,
@@ -437,7 +439,7 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
         verdicts.append(compare(labels[i], inputs[i].shape, analytic[k], index, sums[:len(index)],
                                 sums[len(index):], f0, h, rtol, atol, value=inputs[i], label="d{}", upstream=dout))
     extra = () if expected_out is None else (_value_row("out", out, expected_out),)
-    return _finish(f"check_layer({fwd}, {bwd})", verdicts, h, rtol, atol, notes, mutations, (), box, extra)
+    return _finish(f"check_layer({fwd}, {bwd})", verdicts, h, rtol, atol, notes, mutations, (), box, extra, seed)
 
 
 # ------------------------------------------------------------------------------------------------ a whole file
