@@ -232,6 +232,9 @@ def test_a_missing_file_or_function_fails_its_checks_saying_what_is_there(tmp_pa
     nested = make_submission(subs, "nested", files=("two_layer_net.py",), extra_files={"svm_loss.py": svm})
     os.makedirs(os.path.join(nested, "hw3"))
     os.rename(os.path.join(nested, "two_layer_net.py"), os.path.join(nested, "hw3", "two_layer_net.py"))
+    os.mkfifo(os.path.join(nested, "pipe"))                     # copying it would block: left out
+    (tmp_path / "secret.txt").write_text("the TA's")
+    os.symlink(tmp_path / "secret.txt", os.path.join(nested, "layers.py"))     # a link is no file of the student
     status, results, rows, _ = grade([nested], tmp_path / "out")
     assert status == 0
     data = checks_of(results["nested"])

@@ -7,7 +7,8 @@
 
 Starting a sandboxed Python (and importing numpy in it) is most of what grading a small submission costs, so
 all of a submission's graded files are imported in ONE HomeworkSandbox, each as a module of a small loader
-written next to a copy of the submission; checks reach their functions through Handles.  When that import
+written next to a copy of the submission; checks reach their functions through Handles.  Every sandbox copies
+from that one copy, made of the submission's regular files only (no links, FIFOs or devices).  When that import
 fails (any file raises, exits, loops), the submission falls back to one sandbox per file, so each file's
 failure is reported against its own checks only.  A sandbox the student's code killed during a check (exit,
 timeout, memory) is opened afresh for the next check.
@@ -45,6 +46,7 @@ def _names(module):
 _HERE = os.path.dirname(os.path.abspath(__file__))
 '''
 _OUTPUT_KEEP = 2000     # characters of the student's stdout/stderr kept per sandbox (first and last half)
+_MAX_BYTES = 256 * 2**20   # a submission larger than this is not homework (the sandbox refuses it too)
 
 
 class SubmissionBoxes:
@@ -61,25 +63,37 @@ class SubmissionBoxes:
     def get(self, path):
         from .sandbox import SandboxFailure
 
+        staging = self._stage()
         if self.together:
             try:
-                box, modules = self._shared()
+                box, modules = self._shared(staging)
                 return box, _resolver(box, modules[path])
             except SandboxFailure as failure:
                 if failure.phase != "import":
                     raise
                 self.together = False           # one file's import failed: each file in its own sandbox
-        return self._single(path), (lambda name: name)
+        return self._single(path, staging), (lambda name: name)
 
-    def _shared(self):
+    def _stage(self):
+        """The sanitized copy every sandbox of this submission copies from (made once; its failure is kept)."""
+        if isinstance(self._staging, Exception):
+            raise self._staging
+        if self._staging is None:
+            self._tmp = tempfile.mkdtemp(prefix="tinygrad-edu-grade-")
+            try:
+                self._staging = _staged(self.directory, self.files, self._tmp)
+            except Exception as error:
+                self._staging = error
+                raise
+        return self._staging
+
+    def _shared(self, staging):
         if self.shared is not None and self.shared[0].alive:
             return self.shared
         if self.shared is not None:
             self._retire(self.shared[0], "the submission")
-        if self._staging is None:
-            self._tmp = tempfile.mkdtemp(prefix="tinygrad-edu-grade-")
-            self._staging = _staged(self.directory, self.files, self._tmp)
-        box = self._open(os.path.join(self._staging, _LOADER), self._staging, "the submission")
+            self.shared = None
+        box = self._open(os.path.join(staging, _LOADER), staging, "the submission")
         modules = {}
         for i, path in enumerate(self.files):
             module = box.getattr(None, f"file_{i}")
@@ -89,18 +103,19 @@ class SubmissionBoxes:
         self.shared = (box, modules)
         return self.shared
 
-    def _single(self, path):
+    def _single(self, path, staging):
         if path in self.failed:
             raise self.failed[path]                     # an import that failed once is not tried again
+        relative = os.path.relpath(path, self.directory)
         box = self.single.get(path)
         if box is not None and not box.alive:
-            self._retire(self.single.pop(path), os.path.relpath(path, self.directory))
+            self._retire(self.single.pop(path), relative)
             box = None
         if box is None:
             from .sandbox import SandboxFailure
 
             try:
-                box = self._open(path, self.directory, os.path.relpath(path, self.directory))
+                box = self._open(os.path.join(staging, relative), staging, relative)
             except SandboxFailure as failure:
                 if failure.phase == "import":
                     self.failed[path] = failure
@@ -138,7 +153,7 @@ class SubmissionBoxes:
             self._retire(self.single.pop(path), os.path.relpath(path, self.directory))
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
-            self._staging = self._tmp = None
+            self._tmp = None
         lines = []
         for label, box in self.done:
             lines += _output(box, label)
@@ -166,10 +181,28 @@ def _resolver(box, module):
 
 
 def _staged(directory, files, tmp):
-    """tmp/submission: a copy of the submission (links copied as links, which the sandbox leaves out) and the
-    loader."""
-    root = os.path.join(tmp, "submission")
-    shutil.copytree(directory, root, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    """tmp/submission: a copy of the submission's regular files and folders (no links, FIFOs or devices: a link
+    could point at the TA's files, a FIFO would block the copy) and the loader."""
+    from .homework_sandboxed import StudentCodeFailure
+
+    root, total = os.path.join(tmp, "submission"), 0
+
+    def skip(folder, names):
+        nonlocal total
+        skipped = set()
+        for name in names:
+            full = os.path.join(folder, name)
+            if name in ("__pycache__", ".git") or os.path.islink(full) or not (os.path.isfile(full)
+                                                                              or os.path.isdir(full)):
+                skipped.add(name)
+            elif os.path.isfile(full):
+                total += os.path.getsize(full)
+        if total > _MAX_BYTES:
+            raise StudentCodeFailure(f"the submission holds more than {_MAX_BYTES // 2**20} MiB of files: too large "
+                                     "to grade", "copying the submission")
+        return skipped
+
+    shutil.copytree(directory, root, ignore=skip)
     lines = [_LOADER_HEAD]
     for i, path in enumerate(files):
         relative = os.path.relpath(path, directory)

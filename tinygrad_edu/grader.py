@@ -80,9 +80,12 @@ def _grade_check(check, inputs, expected, directory, path, boxes):
     head = f"{check.title} ({_describe(check)}, in {check.file})"
     if path is None:
         present = sorted(os.path.relpath(os.path.join(d, f), directory) for d, _, fs in os.walk(directory)
-                         for f in fs if f.endswith(".py"))
-        return _failed(check, f"{head}\nFAIL: {check.file} is not in the submission (Python files found: "
-                              f"{present or 'none'})", (f"{check.file} missing",))
+                         for f in fs if f.endswith(".py") and not os.path.islink(os.path.join(d, f)))
+        copies = [p for p in present if os.path.basename(p) == os.path.basename(check.file)]
+        said = (f"{len(copies)} files are named {os.path.basename(check.file)} ({', '.join(copies)}): keep one, at "
+                f"the top of the submission" if len(copies) > 1 else f"{check.file} is not in the submission")
+        return _failed(check, f"{head}\nFAIL: {said} (Python files found: {present or 'none'})",
+                       (f"{check.file} missing",))
     try:
         box, resolve = boxes.get(path)
         report = _run(check, box, resolve, _fresh(inputs), expected)
@@ -156,12 +159,17 @@ def _batch_sizes(check, inputs):
 
 def _find_file(directory, relative):
     """directory/relative, or the one file of that base name anywhere below directory (Gradescope keeps the
-    folders a student uploads); None when absent or ambiguous."""
+    folders a student uploads); None when absent or ambiguous.  Links are no student's file (one could point
+    at the TA's files)."""
+    def regular(path):
+        return os.path.isfile(path) and not os.path.islink(path)
+
     exact = os.path.join(directory, relative)
-    if os.path.isfile(exact):
+    if regular(exact):
         return exact
     base = os.path.basename(relative)
     found = [os.path.join(d, base) for d, _, files in os.walk(directory) if base in files]
+    found = [p for p in found if regular(p)]
     return found[0] if len(found) == 1 else None
 
 
