@@ -61,7 +61,8 @@ OP_CASES = {
                 ("transpose", lambda a: a.transpose(0, -1), [(1, 3, 2)])],
     movement.GetItem: [("slice", lambda a: a[1:, ::-2], [(3, 5)]),
                        ("int_array_repeats", lambda a: a[[0, 2, 0, 0]], [(3, 2)]),
-                ("mask", lambda a: a[a.data > 0], [(4, 3)]), ("mixed", lambda a: a[..., None, [1, 1]], [(2, 3)])],
+                ("mask", lambda a: a[a.data > 0], [(4, 3)]), ("mixed", lambda a: a[..., None, [1, 1]], [(2, 3)]),
+                       ("int_and_array_apart", lambda a: a[1, :, [0, 2, 2]], [(2, 3, 4)])],   # PyTorch's order
     movement.Embedding: [("embedding", lambda w: F.embedding(np.array([[1, 3], [1, 1]]), w), [(4, 3)])],
     movement.Cat: [("dim1", lambda a, b: tg.cat([a, b], dim=1), [(2, 3), (2, 1)]),
                    ("dim0", lambda a: tg.cat([a, a]), [(3,)])],

@@ -1,16 +1,16 @@
-"""The class grader: every submission checked in its own sandboxed processes, the verdicts computed here.
+"""The class grader: every submission checked in its own sandboxed process, the verdicts computed here.
 
     grade_submission(assignment, directory, limits=None) -> SubmissionResult
     grade_class(assignment, directories, out, jobs=None, limits=None, on_done=None) -> [SubmissionResult]
 
-For each check of the assignment (tinygrad_edu.assignment), the student's file is opened in a
-tinygrad_edu.sandbox.Sandbox (a fresh child process, copied into its own working directory; one per file
-of a submission, opened again if the student's code killed it), and tinygrad_edu.homework_sandboxed's
-check_*_in functions evaluate the student's functions there at the TA's inputs: the parent picks the points
-and dout and computes every difference, error and verdict.  Anything the student's code does (exits, raises,
-loops, allocates, patches numpy or the checker in its own process) is a FAIL of that check with the reason;
-nothing of one submission is shared with another (separate processes, separate copies of the files).
-`jobs` submissions are graded at a time, each on a thread of this process that waits on its sandboxes.
+For each check of the assignment (tinygrad_edu.assignment), the student's functions run in the submission's
+sandbox (tinygrad_edu.grade_boxes: one HomeworkSandbox child holding all its files, a fresh one whenever the
+student's code killed the last) and tinygrad_edu.homework_sandboxed's check_*_in evaluate them there at the
+TA's inputs: the parent picks the points and dout and computes every difference, error and verdict, and
+compares the loss or output with the TA's reference.  Anything the student's code does (exits, raises, loops,
+allocates, patches numpy or the checker in its own process, returns something else) is a FAIL of that check
+with the reason; nothing of one submission is shared with another (separate processes, separate copies of the
+files).  `jobs` submissions are graded at a time, each on a thread of this process that waits on its sandbox.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .grade_boxes import SubmissionBoxes
 from .grade_report import SubmissionResult, TestResult, merged_problems, short_problem, write_results_json
 
 __all__ = ["grade_submission", "grade_class", "submission_name"]
+
 
 def submission_name(directory):
     """The submission's name in OUT_DIR and summary.csv: the directory's base name."""

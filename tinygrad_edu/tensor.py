@@ -12,6 +12,7 @@ import numpy as np
 
 from .autograd import STATE, Value
 from .dims import dim_index, dim_tuple
+from .indexing import torch_steps
 from .operators import Operators
 from .ops import activation, elementwise, linalg, movement, reduce
 from .promotion import cast_to
@@ -432,6 +433,12 @@ class Tensor(Operators, Value):
 
     def __getitem__(self, index):
         index = _as_index(index)
+        steps = torch_steps(index, self.data.ndim)
+        if steps is not None:             # where numpy would order the dims otherwise than PyTorch (indexing.py)
+            out = self
+            for step in steps:
+                out = out[step]
+            return out
         try:
             return movement.GetItem.apply(self, index=index)
         except IndexError as error:
@@ -439,7 +446,12 @@ class Tensor(Operators, Value):
 
     def __setitem__(self, index, value):
         self._inplace("setitem", 0)
-        self.data[_as_index(index)] = _payload(value)
+        index = _as_index(index)
+        steps = torch_steps(index, self.data.ndim) or [index]
+        target = self.data
+        for step in steps[:-1]:
+            target = target[step]         # basic indexing (integers and slices): a view into self.data
+        target[steps[-1]] = _payload(value)
 
     def __iter__(self):
         for i in range(len(self)):
