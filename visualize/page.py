@@ -71,8 +71,10 @@ class InteractiveGraph:
         else:
             note = "forward steps only: the output does not require grad (no backward pass to step through)"
         self.graph, self.stepper = graph, stepper
-        self.prefix = "tg" + hashlib.sha1(str(next(_counter)).encode() + os.urandom(4)).hexdigest()[:6] + "_"
         data = page_data.build(graph, stepper, title=title, note=note, collapse_above=collapse_above)
+        # ids unique among the pages of one document (a notebook, a lesson page), and the same from run to run
+        digest = hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode() + str(next(_counter)).encode())
+        self.prefix = "tg" + digest.hexdigest()[:8] + "_"
         self.dot = page_layout.dot_source(graph, data, self.prefix, rankdir)
         data["legend"] = _legend()
         data["collapsed_all"] = list(data["collapsed"]) or sorted(
