@@ -82,6 +82,16 @@ def test_the_batch_size_is_named_only_for_the_losss_batch_dimension():
     assert "(N = 6, the batch size here): did you forget to divide by the batch size" in diagnosis(wrong, "W")
 
 
+def test_a_per_class_vector_among_the_args_is_not_taken_for_the_batch():
+    W, X, y = reg_problem(d=4, c=3, n=6)
+    weights = np.ones(3)                             # (C,): C = 3 is no batch size
+
+    def loss(W, X, y, weights):
+        return softmax_reg(W, X, y, 0.0, factor=3.0)
+    said = diagnosis(check_loss_grad(loss, W, X, y, weights), "W")
+    assert "numeric = dW / 3 exactly" in said and "batch" not in said, said
+
+
 # ------------------------------------------------------------------------------------------------ regularization
 @pytest.mark.parametrize("grad_reg, said", [
     (0.0, r"numeric - dW = 0\.2 \* W exactly: the regularization gradient is missing: add 2 \* reg \* W "

@@ -287,8 +287,11 @@ def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entri
 
 
 def batch_sizes(args):
-    """The loss's batch size(s): the first dimension of its data arrays (X (N, D) and y (N,) after W)."""
-    return sorted({a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim >= 1})
+    """The loss's batch size: the first dimension of its data arrays (X (N, D) and y (N,) after W).  With two or
+    more arrays, only a first dimension they share (so a per-class weight vector (C,) is not taken for N)."""
+    firsts = [a.shape[0] for a in args if isinstance(a, np.ndarray) and a.ndim >= 1]
+    shared = {n for n in firsts if firsts.count(n) >= 2}
+    return sorted(shared if len(firsts) >= 2 else set(firsts))
 
 
 def regularization(labels, args):
