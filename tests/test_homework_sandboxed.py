@@ -108,3 +108,12 @@ def test_slow_but_honest_code_is_sent_few_points_per_call(tmp_path):
     W = np.linspace(-1, 1, 20)                     # 40 evaluations of 0.04 s: 1.6 s, more than one call's 1 s
     with HomeworkSandbox(path, Limits(timeout=1.0, total_timeout=10)) as box:
         assert check_loss_grad_in(box, "slow_loss", W).passed
+
+
+def test_a_loss_without_its_gradient_is_told_what_to_return(tmp_path):
+    path = tmp_path / "hw.py"
+    path.write_text("import numpy as np\ndef only_loss(W):\n    return float(np.sum(W ** 2))\n")
+    with HomeworkSandbox(path, LIMITS) as box:
+        with pytest.raises(StudentCodeFailure, match=r"only_loss\(W, ...\) must return \(loss, dW\), but it returned "
+                                                     r"a float"):
+            check_loss_grad_in(box, "only_loss", np.ones(3))
