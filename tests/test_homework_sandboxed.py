@@ -117,3 +117,14 @@ def test_a_loss_without_its_gradient_is_told_what_to_return(tmp_path):
         with pytest.raises(StudentCodeFailure, match=r"only_loss\(W, ...\) must return \(loss, dW\), but it returned "
                                                      r"a float"):
             check_loss_grad_in(box, "only_loss", np.ones(3))
+
+
+def test_a_helper_module_beside_the_file_is_imported(tmp_path):
+    from tinygrad_edu.homework_sandboxed import check_submission
+
+    (tmp_path / "helpers.py").write_text("import numpy as np\ndef square_loss(W):\n"
+                                         "    return float(np.sum(W ** 2)), 2 * W\n")
+    (tmp_path / "hw.py").write_text("import numpy as np\nfrom helpers import square_loss\n"
+                                    "def check():\n    return {'fn': square_loss, 'W': np.arange(3.0)}\n")
+    result = check_submission(str(tmp_path / "hw.py"))
+    assert result.passed, result.failure
