@@ -62,7 +62,11 @@ OP_CASES = {
     movement.GetItem: [("slice", lambda a: a[1:, ::-2], [(3, 5)]),
                        ("int_array_repeats", lambda a: a[[0, 2, 0, 0]], [(3, 2)]),
                 ("mask", lambda a: a[a.data > 0], [(4, 3)]), ("mixed", lambda a: a[..., None, [1, 1]], [(2, 3)]),
-                       ("int_and_array_apart", lambda a: a[1, :, [0, 2, 2]], [(2, 3, 4)])],   # PyTorch's order
+                       ("int_and_array_apart", lambda a: a[1, :, [0, 2, 2]], [(2, 3, 4)]),    # PyTorch's order
+                       # F.pad's reflect/replicate/circular modes are gathers along each padded axis
+                       ("pad_reflect", lambda x: F.pad(x, (2, -1, 1, 2), mode="reflect"), [(1, 3, 4)]),
+                       ("pad_replicate", lambda x: F.pad(x, (3, 1), mode="replicate"), [(2, 1, 3)]),
+                       ("pad_circular", lambda x: F.pad(x, (-1, 2, 2, 1), mode="circular"), [(1, 2, 3, 4)])],
     movement.Embedding: [("embedding", lambda w: F.embedding(np.array([[1, 3], [1, 1]]), w), [(4, 3)])],
     movement.Cat: [("dim1", lambda a, b: tg.cat([a, b], dim=1), [(2, 3), (2, 1)]),
                    ("dim0", lambda a: tg.cat([a, a]), [(3,)])],
@@ -97,7 +101,8 @@ OP_CASES = {
                   ("ceil_exclude", lambda x: F.avg_pool2d(x, 2, 2, 1, True, False), [(1, 2, 5, 5)])],
     pool.AdaptiveAvgPool2d: [("global", lambda x: F.adaptive_avg_pool2d(x, 1), [(2, 3, 5, 4)]),
                           ("3x2", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [(1, 2, 7, 5)])],
-    pool.Pad: [("pad", lambda x: F.pad(x, (1, 2, 0, 1)), [(2, 3, 4)])],
+    pool.Pad: [("pad", lambda x: F.pad(x, (1, 2, 0, 1)), [(2, 3, 4)]),
+               ("crop_and_pad", lambda x: F.pad(x, (-1, 2, 1, -1), value=0.5), [(2, 3, 4)])],
     loss.NLLLoss: [("mean", lambda a: F.nll_loss(a, LABELS3), [(3, 4)]),
                  ("ignore_sum", lambda a: F.nll_loss(a, np.array([1, -100, 3]), reduction="sum"), [(3, 4)]),
                  ("ce_smooth", lambda a: F.cross_entropy(a, np.array([1, 2, -100]), label_smoothing=0.2), [(3, 4)]),

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Context
 from ..ops import conv, pool
 from ..tensor import Tensor
+from .padding import pad
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool1d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "pad"]
@@ -279,15 +280,3 @@ def adaptive_avg_pool2d(input, output_size):
     x, unbatched = _batched(input, 4, "adaptive_avg_pool2d", "(N, C, H, W)")
     size = _positive(_pair(output_size, "adaptive_avg_pool2d", "output_size"), "adaptive_avg_pool2d", "output_size")
     return _unbatch(pool.AdaptiveAvgPool2d.apply(x, output_size=size), unbatched)
-
-
-def pad(input, pad, mode="constant", value=0.0):
-    """Constant padding; pad = (left, right, top, bottom, ...) from the last axis backwards, as PyTorch."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is available, got {mode!r}")
-    shape = _shape(input)
-    if len(pad) % 2 or len(pad) // 2 > len(shape):
-        raise ValueError(f"pad: pad must have an even length of at most 2 * ndim = {2 * len(shape)}, got {pad}")
-    if any(not isinstance(v, (int, np.integer)) or v < 0 for v in pad):
-        raise ValueError(f"pad: padding sizes must be non-negative ints, got {pad}")
-    return pool.Pad.apply(input, pad=tuple(int(v) for v in pad), value=value)
