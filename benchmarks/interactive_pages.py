@@ -1,6 +1,6 @@
 """Interactive pages in headless Chromium: page size, load time and time per step for 50, 500 and 2,000 nodes.
 
-Workload: visualize.page_examples.chain(n), a scalar graph of about n nodes in layers (one scope per layer), so the
+Workload: lessons.graph_examples.chain(n), a scalar graph of about n nodes in layers (one scope per layer), so the
 2,000-node page starts with its layers closed as any large graph does.  For each size:
   build    Python: trace, Stepper, page data and Graphviz's layout (visualize.interactive)
   size     the saved HTML file
@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import visualize  # noqa: E402
-from visualize import page_examples  # noqa: E402
+from lessons import graph_examples  # noqa: E402
 
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
@@ -80,7 +80,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
         for n in args.sizes:
-            root = page_examples.chain(n)
+            root = graph_examples.chain(n)
             t0 = time.perf_counter()
             page = visualize.interactive(root)
             build = time.perf_counter() - t0

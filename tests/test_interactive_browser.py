@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 import visualize
-from visualize import page_examples
+from lessons import graph_examples as page_examples
 
 CHROMIUM = os.environ.get("TINYGRAD_EDU_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -12,7 +12,8 @@ import pytest
 
 import tinygrad_edu as tg
 import visualize
-from visualize import page_data, page_examples
+from lessons import graph_examples as page_examples
+from visualize import page_data
 from visualize.colors import ZERO
 
 pytestmark = pytest.mark.skipif(not visualize.dot_available(), reason="Graphviz's dot is not installed (pages are "

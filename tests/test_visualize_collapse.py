@@ -54,7 +54,7 @@ def test_collapse_by_module_gives_one_box_per_layer():
     label0 = re.search(r"box\d+_0 \[label=<(.*?)> ", dot.source).group(1)
     w = model[0].weight.grad.numpy()
     assert "Affine 2→3" in label0 and "weight (3, 2)" in label0
-    assert f"‖grad‖ {fmt_norm(np.linalg.norm(w))}" in label0
+    assert f"|grad| {fmt_norm(np.linalg.norm(w))}" in label0
     assert "(1, 3)" in dot.source                      # arrows between boxes carry the shape crossing them
     assert "collapsed by module" in dot.source
 

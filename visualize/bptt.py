@@ -7,7 +7,7 @@
     dot = visualize.draw_bptt(loss)
 
 What it shows: a cluster per time step inside a cluster per layer and direction ("lstm · layer 0 · reverse"),
-each labelled with ‖∂L/∂h_t‖; the recurrent path (edges from step t-1 into step t) thick blue, an LSTM's cell
+each labelled with |∂L/∂h_t|; the recurrent path (edges from step t-1 into step t) thick blue, an LSTM's cell
 state path thick green and kept straight as its own lane; parameters every step uses drawn as a small dashed
 copy inside each step (one shared node would pull long edges across the picture); a truncation boundary
 (two neighbouring steps with no edge between them, as after `detach()`) drawn as a red cut.  Time steps are
@@ -40,7 +40,7 @@ def draw_bptt(*roots, state="h", cell="c", detail="named", show=("grad",), color
               max_nodes=300, rankdir=None, title=None, legend=True) -> Picture:
     """The backpropagation-through-time picture of everything the roots were computed from.
 
-    state: the name of the hidden state whose ‖∂L/∂state_t‖ labels each step ("h" for nn.RNN/LSTM/GRU); cell: the
+    state: the name of the hidden state whose |∂L/∂state_t| labels each step ("h" for nn.RNN/LSTM/GRU); cell: the
     name of an LSTM's cell state, drawn as its own lane.  detail: "named" (inside a step, only the named values -
     the gates i, f, g, o, c, h or r, z, n - inputs and states, each arrow labelled with the ops it stands for: the
     cell diagram of the notes) or "full" (every op and value).  collapse: None or "time" (one box per step); when
@@ -108,9 +108,9 @@ def _build(graph, mode, state, cell, detail, show, color_by, rankdir, title, leg
         size = state_norms.get(s)
         text = f"<b>t={s.t}</b>"
         if size is not None:
-            text += f'  <font color="{RECURRENT_H}">‖∂L/∂{escape(state)}{sub(s.t)}‖ = {escape(fmt_norm(size))}</font>'
+            text += f'  <font color="{RECURRENT_H}">|∂L/∂{escape(state)}{sub(s.t)}| = {escape(fmt_norm(size))}</font>'
         elif s in state_norms:             # kept elsewhere: none reached this step (cut off); else not kept
-            text += "  " + escape(f"‖∂L/∂{state}{sub(s.t)}‖ " + ("none reaches it" if reached else "n/a"))
+            text += "  " + escape(f"|∂L/∂{state}{sub(s.t)}| " + ("none reaches it" if reached else "n/a"))
         scene.cluster(key, text, style="rounded,dashed", color="#8c8c8c")
         return ("lane:" + s.lane, key)
 
@@ -172,14 +172,14 @@ def _build(graph, mode, state, cell, detail, show, color_by, rankdir, title, leg
         lines.append(escape("inside a step: named values only; an arrow's label lists the ops it stands for "
                             "(⊙ multiply, + add, σ sigmoid); detail='full' draws every op"))
     if not state_norms:
-        lines.append(escape(f"no value named {state!r} in the steps: pass state=... to label ‖∂L/∂state_t‖"))
+        lines.append(escape(f"no value named {state!r} in the steps: pass state=... to label |∂L/∂state_t|"))
     elif not reached:
-        lines.append(escape(f"‖∂L/∂{state}_t‖ n/a: the gradient was not kept; run forward and backward inside "
+        lines.append(escape(f"|∂L/∂{state}_t| n/a: the gradient was not kept; run forward and backward inside "
                             "tg.watch()"))
     elif any(v is None for v in state_norms.values()):
-        lines.append(escape(f"‖∂L/∂{state}_t‖ none reaches it: no path from the loss back to that step"))
+        lines.append(escape(f"|∂L/∂{state}_t| none reaches it: no path from the loss back to that step"))
     if shared:
-        items = ", ".join(short(ts.shared_name(graph, i), 30) + (f" ‖grad‖ {fmt_norm(norm(graph.node(i).grad))}"
+        items = ", ".join(short(ts.shared_name(graph, i), 30) + (f" |grad| {fmt_norm(norm(graph.node(i).grad))}"
                                                                 if graph.node(i).grad is not None else "")
                           for i in list(shared)[:6])
         how = "arrows omitted" if collapsed else "a dashed copy in each step"
@@ -305,5 +305,5 @@ def _ghost_label(graph, node_id) -> str:
     n = graph.node(node_id)
     text = f"<b>{escape(short(ts.shared_name(graph, node_id).rsplit('.', 1)[-1], 28))}</b>"
     g = norm(n.grad)
-    return text + (f'<br/><font point-size="8">‖grad‖ {escape(fmt_norm(g))}</font>' if g is not None else "")
+    return text + (f'<br/><font point-size="8">|grad| {escape(fmt_norm(g))}</font>' if g is not None else "")
 

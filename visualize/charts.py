@@ -1,7 +1,7 @@
 """Small SVG charts written by hand (no matplotlib needed): bars and lines on a log axis.
 
-    svg = bar_chart(["0.weight", "2.weight"], [3e-7, 0.2], title="‖grad‖ per parameter")
-    svg = line_chart({"l0": [(0, 1e-4), (1, 3e-3), ...]}, title="‖∂L/∂h_t‖ against t")
+    svg = bar_chart(["0.weight", "2.weight"], [3e-7, 0.2], title="|grad| per parameter")
+    svg = line_chart({"l0": [(0, 1e-4), (1, 3e-3), ...]}, title="|∂L/∂h_t| against t")
     save(svg, "out/flow.svg")
 
 Values <= 0 or None are drawn as "0"/"n/a" at the left edge.  Bar colors follow the pictures' gradient scale.
@@ -37,7 +37,7 @@ def _text(x, y, s, size=11, anchor="start", weight="normal", fill="#222", extra=
             f'font-weight="{weight}" fill="{fill}"{extra}>{_xml(str(s))}</text>')
 
 
-def bar_chart(labels, values, title="", xlabel="‖grad‖ (log scale)", width=720, decades=None) -> str:
+def bar_chart(labels, values, title="", xlabel="|grad| (log scale)", width=720, decades=None) -> str:
     """Horizontal bars, one per label, on a log x axis spanning whole decades around the values, or the decades
     (lo, hi) given (e.g. (-8, 0), to compare charts side by side)."""
     labels, values = [str(v) for v in labels], list(values)
@@ -71,7 +71,7 @@ def bar_chart(labels, values, title="", xlabel="‖grad‖ (log scale)", width=7
     return "\n".join(out)
 
 
-def line_chart(series, title="", xlabel="t", ylabel="‖∂L/∂h_t‖ (log scale)", width=720, height=360) -> str:
+def line_chart(series, title="", xlabel="t", ylabel="|∂L/∂h_t| (log scale)", width=720, height=360) -> str:
     """Lines on a log y axis: series = {name: [(x, y), ...]}; points with y <= 0 or None are skipped."""
     points = [(x, y) for pts in series.values() for x, y in pts]
     lo, hi = _decades([y for _, y in points])

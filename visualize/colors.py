@@ -62,7 +62,7 @@ def font_color(fill: str) -> str:
     return "#ffffff" if luminance(fill) < 0.18 else "#000000"
 
 
-def legend_cells(what: str = "‖grad‖") -> str:
+def legend_cells(what: str = "|grad|") -> str:
     """An HTML-like table row set: the scale's swatches from 1e-8 to 1e0, then 0 and 'none kept'."""
     cells = []
     for e in range(LOW_EXP, HIGH_EXP + 1):
@@ -78,4 +78,4 @@ def legend_cells(what: str = "‖grad‖") -> str:
 
 
 def legend_label() -> str:
-    return f"fill: ‖grad‖ on a log scale, 1e{LOW_EXP} (pale) .. 1e{HIGH_EXP}+ (dark)"
+    return f"fill: |grad| on a log scale, 1e{LOW_EXP} (pale) .. 1e{HIGH_EXP}+ (dark)"

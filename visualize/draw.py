@@ -2,7 +2,7 @@
 
     dot = visualize.draw(loss)                          # forward: values (data, grad) and ops
     dot = visualize.draw(loss, direction="backward")    # arrows from the loss back, each labelled with the
-                                                        # gradient it carries (a number, or ‖·‖ for tensors)
+                                                        # gradient it carries (a number, or |·| for tensors)
     dot = visualize.draw(loss, direction="both", collapse="module")
 
 Value nodes are boxes (name, shape and dtype, data, grad), op nodes are ellipses (op name and hyper-parameters,
@@ -29,16 +29,18 @@ RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 def draw(*roots, direction="forward", show=("data", "grad"), color_by="grad", collapse=None, max_nodes=500,
-         rankdir="LR", title=None, legend=True) -> Picture:
+         rankdir=None, title=None, legend=True) -> Picture:
     """A picture of everything the roots were computed from.
 
     roots: Tensors, Scalars or arrays of Scalars (for gradients on every node, run forward and backward inside
     `with tg.watch():`; Scalars keep theirs anyway).
     direction: "forward" (inputs -> outputs), "backward" (arrows reversed, labelled with the gradient each one
     carries) or "both" (forward arrows, and backward ones dashed red).
-    show: which of "data", "grad" each value node prints.  color_by: "grad" (‖grad‖), "ratio" (‖grad‖/‖data‖)
+    show: which of "data", "grad" each value node prints.  color_by: "grad" (|grad|), "ratio" (|grad|/|data|)
     or None.  collapse: None, "module", "time" or a scope depth (see visualize.collapse); above max_nodes nodes the
-    picture collapses itself and says so in its caption.  rankdir: "LR" or "TB" (or "RL", "BT").
+    picture collapses itself and says so in its caption.  rankdir: "LR" or "TB" (or "RL", "BT"); default: by the
+    graph's shape, left to right for a short graph and top to bottom for a deep one (a chain of 25 layers laid left
+    to right is a picture 26 times wider than high, which PNG viewers refuse or shrink to nothing).
     Returns an unrendered graphviz.Digraph (visualize.render writes it; a notebook displays it); its `roots` are
     the objects it was drawn from.
     """
@@ -62,15 +64,29 @@ def check_options(direction="forward", show=("data", "grad"), color_by="grad", r
     return show
 
 
+DEEP = 12          # more ranks than this: top to bottom
+
+
+def auto_rankdir(graph, plan) -> str:
+    """'TB' when the picture (after collapsing) is more than DEEP ranks deep, else 'LR'."""
+    unit = lambda node_id: plan.box_of.get(node_id, node_id)   # noqa: E731
+    level = {}
+    for n in graph.nodes:                          # inputs come before outputs
+        u = unit(n.id)
+        ins = [unit(e.src) for e in graph.in_edges(n.id) if unit(e.src) != u]
+        level[u] = max(level.get(u, 1), 1 + max((level.get(i, 1) for i in ins), default=0))
+    return "TB" if max(level.values(), default=0) > DEEP else "LR"
+
+
 def gradient_text(value) -> str:
-    """What a backward arrow says: the number in scalar mode, the numbers of a tiny tensor, else ‖·‖."""
+    """What a backward arrow says: the number in scalar mode, the numbers of a tiny tensor, else |·|."""
     if value is None:
         return ""
     if isinstance(value, float):
         return num(value) if abs(value) >= 1e-3 or value == 0 else f"{value:.3g}"
     if is_tiny(value):
         return summarize(value)
-    return "‖" + fmt_norm(norm(value)) + "‖"
+    return "|" + fmt_norm(norm(value)) + "|"
 
 
 def home_scope(graph, n) -> str:
@@ -89,14 +105,15 @@ def add_scope_clusters(scene, scope):
 
 
 def draw_graph(graph, direction="forward", show=("data", "grad"), color_by="grad", collapse=None, max_nodes=500,
-               rankdir="LR", title=None, legend=True, grads=None, highlight=(), highlight_edges=(),
+               rankdir=None, title=None, legend=True, grads=None, highlight=(), highlight_edges=(),
                edge_labels=None, extra_caption=()) -> Picture:
     """draw() on an already traced graph.  grads: {node id: gradient} shown instead of the nodes' own (the
     stepper's running sums); highlight: node ids drawn with a thick blue outline; highlight_edges: graph (src, dst)
     pairs drawn thick blue; edge_labels: {(src, dst, input index): text, or None for an arrow not run yet (grey)}
     for backward arrows."""
-    show = check_options(direction, show, color_by, rankdir)
+    show = check_options(direction, show, color_by, rankdir or "LR")
     plan = collapse_mod.plan(graph, collapse, max_nodes)
+    rankdir = rankdir or auto_rankdir(graph, plan)
     grad_of = (lambda n: grads.get(n.id)) if grads is not None else (lambda n: n.grad)
     roots = set(graph.roots)
     highlight, highlight_edges = set(highlight), set(highlight_edges)
@@ -144,7 +161,7 @@ def draw_graph(graph, direction="forward", show=("data", "grad"), color_by="grad
     if note:
         lines.append(f'<font color="#b03a2e">{escape(note)}</font>')
     lines.extend(extra_caption)
-    legend_rows = legend_cells("‖grad‖/‖data‖" if color_by == "ratio" else "‖grad‖") if legend and color_by else ""
+    legend_rows = legend_cells("|grad|/|data|" if color_by == "ratio" else "|grad|") if legend and color_by else ""
     info = {"graph_nodes": len(graph.nodes), "collapse": plan.mode, "auto_collapsed": plan.auto,
             "pruned": plan.pruned, "boxes": len(boxes)}
     return scene.emit(caption(lines, legend_rows), rankdir=rankdir, info=info)

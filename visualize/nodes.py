@@ -17,7 +17,7 @@ COLOR_BY = ("grad", "ratio", None)
 
 
 def size_of(grad, data, color_by):
-    """The number a node's fill shows: ‖grad‖, or ‖grad‖/‖data‖ for color_by='ratio'; None when not kept."""
+    """The number a node's fill shows: |grad|, or |grad|/|data| for color_by='ratio'; None when not kept."""
     if color_by is None or grad is None:
         return None
     g = norm(grad)
@@ -37,13 +37,13 @@ def _small(text, size=9):
 
 
 def grad_text(grad, compact=False) -> str:
-    """'grad 0.07065', 'grad [0.1, -0.2]' or '‖grad‖ 0.031' (always the norm for an array when compact);
+    """'grad 0.07065', 'grad [0.1, -0.2]' or '|grad| 0.031' (always the norm for an array when compact);
     'grad —' when none has arrived."""
     if grad is None:
         return "grad —"
     if np.ndim(grad) == 0 or (is_tiny(grad) and not compact):
         return "grad " + summarize(grad)
-    return "‖grad‖ " + fmt_norm(norm(grad))
+    return "|grad| " + fmt_norm(norm(grad))
 
 
 def value_label(n, show=("data", "grad"), grad=None, title=None, compact=False) -> str:
@@ -95,7 +95,7 @@ def const_attrs():
 
 def box_label(graph, key, members, member_set, show_grads=True, state=None):
     """A collapsed box: its scope, the ops inside, the parameters it absorbed, and what leaves it, each with
-    ‖grad‖.  Returns (label, ‖grad‖ of its largest output or None)."""
+    |grad|.  Returns (label, |grad| of its largest output or None)."""
     path = key[4:] if key.startswith("box:") else key
     comps = path.split("/")
     rows = [f"<b>{escape(short(comps[-1]))}</b>" + (" " + _small(escape(short(path)), 8) if len(comps) > 1 else "")]
@@ -114,7 +114,7 @@ def box_label(graph, key, members, member_set, show_grads=True, state=None):
     for p in params[:4]:
         g = norm(p.grad)
         text = f"{(p.name or 'param').rsplit('.', 1)[-1]} {p.shape}"
-        rows.append(_small(escape(text + (f"  ‖grad‖ {fmt_norm(g)}" if show_grads and g is not None else ""))))
+        rows.append(_small(escape(text + (f"  |grad| {fmt_norm(g)}" if show_grads and g is not None else ""))))
     if len(params) > 4:
         rows.append(_small(escape(f"+{len(params) - 4} more parameters")))
     roots = set(graph.roots)
@@ -125,12 +125,12 @@ def box_label(graph, key, members, member_set, show_grads=True, state=None):
         sizes.append(g)
         name = o.name or "out"
         text = f"{name} {o.shape}" if o.shape is not None else name
-        rows.append(_small(escape(text + (f"  ‖grad‖ {fmt_norm(g)}" if show_grads and g is not None else ""))))
+        rows.append(_small(escape(text + (f"  |grad| {fmt_norm(g)}" if show_grads and g is not None else ""))))
     if state is not None:
         named = [graph.node(i) for i in members if graph.node(i).name == state]
         if named and named[-1] not in outputs[:3]:
             g = norm(named[-1].grad)
-            rows.append(_small(escape(f"‖∂L/∂{state}‖ {fmt_norm(g)}")))
+            rows.append(_small(escape(f"|∂L/∂{state}| {fmt_norm(g)}")))
     rows.append(_small(f"{len(members)} nodes", 8))
     known = [s for s in sizes if s is not None]
     return "<br/>".join(rows), (max(known) if known else None)

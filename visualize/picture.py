@@ -15,6 +15,7 @@ from .labels import ident
 from .rendering import INSTALL_COMMANDS, dot_available
 
 FONT = "Helvetica"
+BOX3D_MARGIN = "0.24,0.16"     # inches (x, y): the 3-D box's top face and side take about 0.06 of each
 
 
 class Picture(graphviz.Digraph):
@@ -107,7 +108,10 @@ class Scene:
 
         def write(target, branch):
             for n in branch.get(None, []):
-                target.node(ids[n.key], f"<{n.label}>", **n.attrs)
+                attrs = dict(n.attrs)
+                if attrs.get("shape") == "box3d":      # room above the name for the box's top face, and at the right
+                    attrs.setdefault("margin", BOX3D_MARGIN)
+                target.node(ids[n.key], f"<{n.label}>", **attrs)
             for key, sub_branch in branch.items():
                 if key is None:
                     continue

@@ -171,11 +171,11 @@ def print_state_grads(norms, console=None, state="h"):
 
 
 # ---------------------------------------------------------------------------------------------- SVG
-def gradient_flow_svg(rows, title="‖grad‖ per parameter (forward order: input side at the top)", decades=None) -> str:
+def gradient_flow_svg(rows, title="|grad| per parameter (forward order: input side at the top)", decades=None) -> str:
     """A bar chart of rows (parameter_flow or layer_flow) as SVG text; charts.save writes it.  decades: the x axis
     as (lo, hi) powers of ten, e.g. (-8, 0) for the pictures' scale; default: fitted to the values."""
     return charts.bar_chart([r.name for r in rows], [r.grad_norm for r in rows], title=title, decades=decades)
 
 
-def state_grads_svg(norms, title="‖∂L/∂h_t‖ against t", state="h") -> str:
-    return charts.line_chart(_as_series(norms), title=title, ylabel=f"‖∂L/∂{state}_t‖ (log scale)")
+def state_grads_svg(norms, title="|∂L/∂h_t| against t", state="h") -> str:
+    return charts.line_chart(_as_series(norms), title=title, ylabel=f"|∂L/∂{state}_t| (log scale)")

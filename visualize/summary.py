@@ -43,6 +43,8 @@ def summarize(value) -> str:
     if array.dtype.kind not in "fiub":
         return str(array.dtype)
     if array.size <= TINY:
+        if array.ndim == 2 and min(array.shape) > 1:        # a (3, 2) matrix: one line per row
+            return "\n".join("[" + ", ".join(fmt(float(v)) for v in row) + "]" for row in array)
         flat = ", ".join(fmt(float(v)) for v in array.ravel())
         return f"[{flat}]" if array.ndim else flat
     a = array.astype(np.float64)

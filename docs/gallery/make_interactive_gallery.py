@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import visualize  # noqa: E402
-from visualize import page_examples  # noqa: E402
+from lessons import graph_examples  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "interactive")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -37,9 +37,9 @@ def main():
     from playwright.sync_api import sync_playwright
 
     os.makedirs(HERE, exist_ok=True)
-    affine = visualize.interactive(page_examples.affine_scalar(), title="Affine, scalar mode: y = x·W + b, 1x2 input")
-    lenet = visualize.interactive(page_examples.lenet(), title="LeNet, every layer closed")
-    lstm = visualize.interactive(page_examples.lstm(steps=3), title="LSTM over 3 time steps, one band per step")
+    affine = visualize.interactive(graph_examples.affine_scalar(), title="Affine, scalar mode: y = x·W + b, 1x2 input")
+    lenet = visualize.interactive(graph_examples.lenet(), title="LeNet, every layer closed")
+    lstm = visualize.interactive(graph_examples.lstm(steps=3), title="LSTM over 3 time steps, one band per step")
     shots = [("affine_scalar", affine, accumulating_step(affine, "x1"), "[]"),
              ("lenet_collapsed", lenet, lenet.data["forward"] + (lenet.total - lenet.data["forward"]) // 2,
               str(sorted(k for k, c in lenet.data["clusters"].items() if c["parent"] is None))),

@@ -1,6 +1,6 @@
 """Small graphs to open in an interactive page (the tests, the gallery, the notebook and the benchmark use them).
 
-    page = visualize.interactive(page_examples.micrograd())     # L = (a·b + c)·f, a = 2, b = −3, c = 10, f = −2
+    page = visualize.interactive(graph_examples.micrograd())    # L = (a·b + c)·f, a = 2, b = −3, c = 10, f = −2
 
 Each function records a forward pass and returns its output (a loss) without calling backward(): a page
 built from it can replay the backward pass in either mode.  Scalar mode: `micrograd`, `affine_scalar` (the
