@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import FREED, STATE, unbroadcast
 from ..checks import check_finite, freed_graph_error
+from .apply import BOTH, FIRST, ONE, SECOND
 from .gradients import _GATHERED, FAST_BACKWARD, ProductGrad, SliceGrad, _Products, _Slices
 from .scalar_record import ScalarNode
 
@@ -35,8 +36,12 @@ def parents_of(ctx):
     if type(ctx) is ScalarNode:
         return ctx.parents
     needs = ctx.needs_input_grad
-    if all(needs):
+    if needs is ONE or needs is BOTH:        # the tuples fast/apply.py records: no loop needed
         return ctx.inputs
+    if needs is FIRST:
+        return (ctx.inputs[0], None)
+    if needs is SECOND:
+        return (None, ctx.inputs[1])
     return tuple(x if need else None for x, need in zip(ctx.inputs, needs))
 
 
