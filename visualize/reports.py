@@ -24,6 +24,7 @@ from tinygrad_edu import graph as tg_graph
 
 from . import charts, scopes
 from .colors import grad_color, level
+from .notebook import FlowReport
 from .summary import fmt_norm, norm
 
 BAR_WIDTH = 16
@@ -128,18 +129,20 @@ def flow_table(rows, title="gradient flow") -> Table:
 
 
 def print_gradient_flow(*roots, by="parameter", console=None, title=None) -> list:
-    """Print the per-parameter (by="parameter") or per-layer (by="layer") table; returns its rows."""
+    """Print the per-parameter (by="parameter") or per-layer (by="layer") table; returns its rows (a list of Flow
+    that displays as the table in a notebook)."""
     if by not in ("parameter", "layer"):
         raise ValueError(f"print_gradient_flow: by must be 'parameter' or 'layer', got {by!r}")
     rows = parameter_flow(*roots)
     if by == "layer":
         rows = layer_flow(rows)
     console = console or Console()
+    title = title or f"gradient flow per {by}, input side first"
     if not rows:
         console.print("no parameters in this graph (nn.Parameter, or Tensors registered in a Module)")
-        return rows
-    console.print(flow_table(rows, title or f"gradient flow per {by}, input side first"))
-    return rows
+        return FlowReport(rows, title)
+    console.print(flow_table(rows, title))
+    return FlowReport(rows, title)                 # a list of Flow that a notebook shows as the table
 
 
 def state_table(norms, state="h") -> Table:

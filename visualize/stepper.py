@@ -223,6 +223,16 @@ class Stepper:
                           edge_labels=labels,
                           extra_caption=[escape("blue: the active step; grad — : nothing has arrived yet")])
 
+    def _repr_html_(self):
+        """In a notebook: every step as one table (visualize.interactive(root) steps through them instead)."""
+        from .notebook import rich_html
+
+        return rich_html(self.table())
+
+    def __repr__(self):
+        return (f"<Stepper: {len(self.steps)} backward steps from {self.names.get(self.root.id, 'the output')}; "
+                ".print() shows them, visualize.interactive(root) steps through them>")
+
 
 def backward_steps(root, gradient=None) -> list:
     """The steps of the backward pass from root (see Stepper)."""
