@@ -84,6 +84,19 @@ def test_the_fast_paths_are_on_by_default_and_plugged_into_both_seams():
     if not fast.ENABLED:
         pytest.skip("this run has TINYGRAD_EDU_FAST_PATHS=0")
     assert fast.INSTALLED and tg.autograd.SEAMS.apply is not None and tg.autograd.SEAMS.backward is not None
+    from tinygrad_edu.fast import apply
+
+    assert fast.apply_binary is apply.apply_binary and fast.apply_unary is apply.apply_unary
+
+
+def test_operators_call_whatever_fast_apply_binary_is_now(monkeypatch):
+    calls = []
+    real_binary, real_unary = fast.apply_binary, fast.apply_unary
+    monkeypatch.setattr(fast, "apply_binary", lambda fn, a, b: calls.append(fn.__name__) or real_binary(fn, a, b))
+    monkeypatch.setattr(fast, "apply_unary", lambda fn, x: calls.append(fn.__name__) or real_unary(fn, x))
+    (-(tg.Scalar(2.0) * 3.0)).relu()
+    (tg.ones(2) + 1.0).exp()
+    assert calls == ["Mul", "Neg", "ReLU", "Add", "Exp"]
 
 
 # A computation touching every fast path: sliced inputs (x[t]), a weight shared by every step (Affine's products),
