@@ -20,7 +20,7 @@ import os
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from .runner import Lesson, _dedent, _fmt
+from .runner import Lesson, _dedent, _fmt, _fmt_checked
 
 MAX_INTERACTIVE_NODES = 2500     # larger graphs get their static picture only (the page would be slow to build)
 
@@ -102,7 +102,7 @@ class HtmlLesson(Lesson):
         super().check(label, got, expected, atol)
         self._drop()
         self.blocks.append(["other", f'<div class="check"><span class="ok">ok</span> {html.escape(label)}: '
-                                     f"<code>{html.escape(_fmt(self.results[label]))}</code></div>"])
+                                     f"<code>{html.escape(_fmt_checked(got))}</code></div>"])
 
     def check_at_least(self, label: str, got: float, minimum: float):
         self._flush()

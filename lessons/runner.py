@@ -8,14 +8,20 @@ of each step.
 
 At a pause (--step in a terminal) one key decides: Enter (or space, n) goes on, b prints the backward stepper
 for the lesson's current graph (the last one drawn, stepped or named with `show(..., graph=loss)` /
-`lesson.focus(loss)`), q quits the lesson (`LessonQuit`).
+`lesson.focus(loss)`), q quits the lesson (`LessonQuit`); Ctrl-C there quits too, with exit status 130.
+
+Form: prose wraps at PROSE_WIDTH columns at most (readable on a wide terminal); a panel or formula line wider
+than the terminal is split at its column gaps (runs of 3+ spaces) rather than broken mid-formula; a library
+warning raised inside a lesson prints as one line; every correction of the notes carries one marker, ERRATUM.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import warnings
 
 import numpy as np
 from rich.console import Console
@@ -27,10 +33,17 @@ from rich.table import Table
 from tinygrad_edu import memory
 
 KEYS_HELP = "Enter: next   b: backward stepper for the current graph   q: quit"
+ERRATUM = "정정 / erratum"         # the one marker of every correction of the notes, in every lesson
+PROSE_WIDTH = 100                  # prose wraps here at most, however wide the terminal
+RECAP_TITLE = "What you can do now"
 
 
 class LessonQuit(BaseException):
     """The student pressed q at a pause (a BaseException, so a lesson's `except Exception` does not swallow it)."""
+
+
+class LessonInterrupted(LessonQuit):
+    """Ctrl-C at a pause: the lesson stops with one line and exit status 130 (as a shell reports SIGINT)."""
 
 
 class Lesson:
@@ -50,21 +63,64 @@ class Lesson:
         self.graph = None                             # the current graph's output, for the b key
         self.missing = []                             # optional parts skipped (no data): the command exits 2
         self.asked: list = []                         # (question, answer, guess or None) of every lesson.ask
+        self.too_wide: list = []                      # formula lines that still overflow once split at their gaps
 
     # ------------------------------------------------------------------ narrative
     def section(self, title: str):
         self.console.rule(f"[bold]{title}")
 
     def say(self, text: str):
-        self.console.print(Markdown(_dedent(text)))
+        width = min(self.console.width, PROSE_WIDTH)
+        self.console.print(Markdown(self._fit(_dedent(text), width - 2, code_only=True)), width=width)
 
     def show(self, title: str, body: str, graph=None):
         """A step of a derivation: a titled panel, then a pause in --step mode.  `graph`: the output (a loss)
         whose backward pass the b key steps through from here on."""
         if graph is not None:
             self.focus(graph)
-        self.console.print(Panel(_dedent(body), title=title, expand=False))
+        body = self._fit(_dedent(body), self.console.width - 4)          # the border and padding take 4 columns
+        self.console.print(Panel(body, title=title, expand=False))
         self.pause()
+
+    def erratum(self, text: str):
+        """A correction of the notes, with the one marker every lesson uses (listed in lessons/README.md)."""
+        self.say(f"**{ERRATUM}**: {_dedent(text)}")
+
+    def recap(self, *lines: str):
+        """The lesson's closing recap: three lines saying what the student can now do (before "Now you")."""
+        if len(lines) != 3:
+            raise ValueError(f"Lesson.recap: a recap has three lines, got {len(lines)}")
+        self.section(RECAP_TITLE)
+        self.say("\n".join(f"- {_dedent(line)}" for line in lines))
+
+    def warning(self, message) -> None:
+        """A library warning as one line: its first sentence, cut to the terminal's width."""
+        text = " ".join(str(message).split())
+        first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
+        room = max(20, self.console.width - len("warning: "))
+        first = first if len(first) <= room else first[:room - 3] + "..."
+        self.console.print(f"[yellow]warning:[/yellow] {escape(first)}")
+
+    def _fit(self, text: str, width: int, code_only=False) -> str:
+        """`text` with every line wider than `width` split at its column gaps (3+ spaces), the pieces indented
+        as the line was; `code_only`: only the indented lines of Markdown (its code blocks: formulas)."""
+        out = []
+        for line in text.split("\n"):
+            if len(line) <= width or (code_only and not line.startswith("    ")):
+                out.append(line)
+                continue
+            indent = line[:len(line) - len(line.lstrip())]
+            pieces = [p for p in re.split(r" {3,}", line.strip()) if p]
+            start, current = len(out), ""
+            for piece in pieces:
+                if current and len(indent) + len(current) + 3 + len(piece) > width:
+                    out.append(indent + current)
+                    current = piece
+                else:
+                    current = f"{current}   {piece}" if current else piece
+            out.append(indent + current)
+            self.too_wide += [p for p in out[start:] if len(p) > width]
+        return "\n".join(out)
 
     def focus(self, graph):
         """Make `graph` (a Scalar or Tensor output, usually the loss) the current graph for the b key."""
@@ -84,7 +140,11 @@ class Lesson:
             return
         self.steps += 1
         while True:
-            key = self.read_key(f"[dim]-- step {self.steps} -- {KEYS_HELP} --[/dim] ")
+            try:
+                key = self.read_key(f"[dim]-- step {self.steps} -- {KEYS_HELP} --[/dim] ")
+            except KeyboardInterrupt:                  # Ctrl-C (cbreak mode keeps the terminal's signals)
+                self.console.print(f"\n[bold]stopped at step {self.steps}[/bold] (Ctrl-C)")
+                raise LessonInterrupted(self.steps) from None
             if key in ("", "\r", "\n", " ", "n"):
                 return
             if key in ("q", "Q", "\x03", "\x04"):
@@ -185,7 +245,7 @@ class Lesson:
             raise AssertionError(f"lesson check failed: {label}: got {got_a.tolist()}, expected {exp_a.tolist()}")
         self.checks += 1
         self.results[label] = got_a
-        self.console.print(f"[green]ok[/green] {label}: {_fmt(got_a)}")
+        self.console.print(f"[green]ok[/green] {escape(label)}: {escape(_fmt_checked(got))}")
 
     def check_at_least(self, label: str, got: float, minimum: float):
         """Assert a measured number (an accuracy) reaches its bar; print both."""
@@ -212,13 +272,24 @@ class Lesson:
         return path
 
     def chart(self, svg, name: str, caption: str = ""):
-        """Write an SVG chart (visualize.*_svg: not a graph, so no .dot beside it) to `out/name.svg`."""
+        """Write a chart (visualize.*_svg: not a graph, so no .dot beside it) to `out/name.<format>`, drawn by
+        matplotlib; without matplotlib, print its numbers as a table and how to install it (and, for SVG, write
+        the plain hand-drawn SVG)."""
         if self.out is None:
             self.console.print(f"[dim](chart '{name}' not written: run with --out DIR to get it)[/dim]")
             return None
         from visualize import charts
+        from visualize.chart_files import INSTALL, ChartUnavailable, matplotlib_available
 
-        path = charts.save(svg, os.path.join(self.out, f"{name}.svg"))     # SVG whatever --format says
+        base = os.path.join(self.out, name)
+        if not matplotlib_available() and hasattr(svg, "table"):
+            self.console.print(svg.table())
+            self.console.print(f"[yellow]chart '{name}' is drawn by matplotlib, which is not installed[/yellow]: "
+                               f"{escape(INSTALL)}")
+        try:
+            path = svg.save(base, self.format) if hasattr(svg, "save") else charts.save(svg, base + ".svg")
+        except ChartUnavailable:
+            return None
         self.pictures.append(path)
         self.console.print(f"chart: {path}" + (f" - {caption}" if caption else ""))
         return path
@@ -226,7 +297,7 @@ class Lesson:
     def step_backward(self, root, name=None, title="the backward pass, one node at a time"):
         """Replay the backward pass from `root` node by node (visualize.Stepper): in --step mode each step is a
         panel (upstream gradient, local derivatives, products, accumulation), a picture with the active node
-        highlighted (`out/name_step01.svg`, ... when --out and a name are given) and a pause; otherwise one table
+        highlighted (`out/name_01.svg`, ... when --out and a name are given) and a pause; otherwise one table
         of every step.  Works before or after root.backward() in scalar mode.  Returns the Stepper."""
         from visualize import Stepper
 
@@ -239,7 +310,7 @@ class Lesson:
         for step in stepper:
             self.console.print(stepper.panel(step))
             if name is not None and self.out is not None:
-                self.picture(stepper.picture(step.index), f"{name}_step{step.index:02d}",
+                self.picture(stepper.picture(step.index), f"{name}_{step.index:02d}",
                              f"step {step.index} of {len(stepper)}")
             self.pause()
         return stepper
@@ -266,9 +337,17 @@ def finish(lesson, run, number=None) -> int:
     optional data is missing (the message says how to install it)."""
     name = f"lesson {number}" if number is not None else "lesson"
     try:
-        run(lesson)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = lambda message, *_, **__: lesson.warning(message)   # one line each
+            run(lesson)
+    except LessonInterrupted:
+        return 130
     except LessonQuit:
         return 0
+    except KeyboardInterrupt:                              # Ctrl-C while the lesson computes: one line too
+        lesson.console.print(f"\n[bold]{name} interrupted[/bold] (Ctrl-C)")
+        return 130
     pictures = f", {len(lesson.pictures)} pictures in {lesson.out}" if lesson.out else ""
     if lesson.missing:
         lesson.console.print(f"[bold yellow]{name} incomplete[/bold yellow]: {lesson.checks} checks passed{pictures}; "
@@ -295,6 +374,23 @@ def _dedent(text: str) -> str:
     import textwrap
 
     return textwrap.dedent(text).strip("\n")
+
+
+def _fmt_checked(v) -> str:
+    """A checked value as the student should read it: booleans, integers, shapes and indices as they are, floats
+    to 4 significant digits (a check compares in float64, but prints what the lesson computed)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, tuple) and all(isinstance(d, (int, np.integer)) for d in v):
+        return str(tuple(int(d) for d in v))                    # a shape
+    a = np.asarray(v)
+    if a.dtype.kind in "biu":
+        return str(a.tolist())
+    if a.dtype == object:                                        # a list mixing kinds: each as itself
+        return "[" + ", ".join(_fmt_checked(x) for x in v) + "]"
+    return _fmt(a.astype(np.float64) if a.dtype.kind in "fc" else a)
 
 
 def _fmt(v) -> str:

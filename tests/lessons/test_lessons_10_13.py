@@ -73,8 +73,8 @@ def test_lesson_13_seq2seq(tmp_path):
     lesson, text = run_lesson(13, tmp_path)
     assert lesson.checks >= 7
     assert lessons.load(13).NOTES == "001, 002, 000"
-    assert "ok one-to-many: (N, D) in, (N, T, C) out: [2. 5. 6.]" in text
-    assert "ok seq2seq: (N, T, D) in, (N, T', C) out: [2. 3. 6.]" in text
+    assert "ok one-to-many: (N, D) in, (N, T, C) out: (2, 5, 6)" in text
+    assert "ok seq2seq: (N, T, D) in, (N, T', C) out: (2, 3, 6)" in text
     assert lesson.results["held-out accuracy (strings reversed exactly)"] >= 0.80
     assert "13_seq2seq.dot" in written(tmp_path)
     drawing = (tmp_path / "13_seq2seq.dot").read_text()
