@@ -3,6 +3,6 @@
 # Usage: bash scripts/lesson.sh 1 [--step]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${EXTRAS:-data}" bash scripts/setup.sh        # data: the bundled digits the training lessons use
+EXTRAS="${EXTRAS:-data,charts}" bash scripts/setup.sh   # data: the digits the training lessons use; charts: matplotlib
 N="${1:-1}"; shift || true
 exec .venv/bin/tinygrad-edu lesson "$N" --out out "$@"

@@ -1,4 +1,5 @@
-"""Small SVG charts written by hand (no matplotlib needed): bars and lines on a log axis.
+"""Small SVG charts written by hand (no matplotlib needed): bars and lines on a log axis.  Each is returned as a
+Chart (visualize/chart_files.py): the SVG text, which also saves itself as svg, png or pdf through matplotlib.
 
     svg = bar_chart(["0.weight", "2.weight"], [3e-7, 0.2], title="|grad| per parameter")
     svg = line_chart({"l0": [(0, 1e-4), (1, 3e-3), ...]}, title="|∂L/∂h_t| against t")
@@ -13,6 +14,7 @@ import math
 import os
 from xml.sax.saxutils import escape as _xml
 
+from .chart_files import Chart
 from .colors import grad_color
 from .summary import fmt_norm
 
@@ -37,7 +39,7 @@ def _text(x, y, s, size=11, anchor="start", weight="normal", fill="#222", extra=
             f'font-weight="{weight}" fill="{fill}"{extra}>{_xml(str(s))}</text>')
 
 
-def bar_chart(labels, values, title="", xlabel="|grad| (log scale)", width=720, decades=None) -> str:
+def bar_chart(labels, values, title="", xlabel="|grad| (log scale)", width=720, decades=None) -> Chart:
     """Horizontal bars, one per label, on a log x axis spanning whole decades around the values, or the decades
     (lo, hi) given (e.g. (-8, 0), to compare charts side by side)."""
     labels, values = [str(v) for v in labels], list(values)
@@ -68,10 +70,10 @@ def bar_chart(labels, values, title="", xlabel="|grad| (log scale)", width=720, 
         out.append(_text(x + 5, y + 15, fmt_norm(v), 10, fill="#333"))
     out.append(f'<line x1="{left}" y1="{top - 6}" x2="{left}" y2="{top + row * len(values)}" stroke="#444"/>')
     out.append("</svg>")
-    return "\n".join(out)
+    return Chart("\n".join(out), "bars", (labels, values), title, xlabel)
 
 
-def line_chart(series, title="", xlabel="t", ylabel="|∂L/∂h_t| (log scale)", width=720, height=360) -> str:
+def line_chart(series, title="", xlabel="t", ylabel="|∂L/∂h_t| (log scale)", width=720, height=360) -> Chart:
     """Lines on a log y axis: series = {name: [(x, y), ...]}; points with y <= 0 or None are skipped."""
     points = [(x, y) for pts in series.values() for x, y in pts]
     lo, hi = _decades([y for _, y in points])
@@ -111,7 +113,7 @@ def line_chart(series, title="", xlabel="t", ylabel="|∂L/∂h_t| (log scale)",
                    'stroke-width="2"/>')
         out.append(_text(left + pw + 36, ly, name, 11))
     out.append("</svg>")
-    return "\n".join(out)
+    return Chart("\n".join(out), "lines", {k: list(v) for k, v in series.items()}, title, xlabel, ylabel)
 
 
 def save(svg: str, path) -> str:
