@@ -154,14 +154,17 @@ def test_a_fake_passed_line_before_exiting_is_the_students_output_not_a_verdict(
 
 
 PATCH = """
-import tinygrad_edu.gradient_report as gr, tinygrad_edu.homework_check as hc, tinygrad_edu.diagnosis as dg
-import tinygrad_edu.homework_sandboxed as hs, tinygrad_edu.numeric_grad as ng
-gr.HomeworkReport.passed = property(lambda self: True)
-gr.HomeworkReport.__bool__ = lambda self: True
-hc.check_grads = hc.check_loss_grad = hc.check_layer = lambda *a, **k: True
-ng.compare = lambda *a, **k: None
-hs.check_submission = lambda *a, **k: None
-dg.diagnose = lambda *a, **k: None
+try:                                     # whether the sandbox lets the package be imported or not
+    import tinygrad_edu.gradient_report as gr, tinygrad_edu.homework_check as hc, tinygrad_edu.diagnosis as dg
+    import tinygrad_edu.homework_sandboxed as hs, tinygrad_edu.numeric_grad as ng
+    gr.HomeworkReport.passed = property(lambda self: True)
+    gr.HomeworkReport.__bool__ = lambda self: True
+    hc.check_grads = hc.check_loss_grad = hc.check_layer = lambda *a, **k: True
+    ng.compare = lambda *a, **k: None
+    hs.check_submission = lambda *a, **k: None
+    dg.diagnose = lambda *a, **k: None
+except ImportError:
+    pass
 """
 
 
@@ -186,9 +189,12 @@ return Report()
 """
 
 REAL_REPORT = """
-from tinygrad_edu.homework_check import check_loss_grad
-import numpy as np
-return check_loss_grad(lambda W: (float(np.sum(W * W)), 2 * W), np.ones(3))
+try:
+    from tinygrad_edu.homework_check import check_loss_grad
+    return check_loss_grad(lambda W: (float(np.sum(W * W)), 2 * W), np.ones(3))
+except ImportError:                      # the sandbox hides the package: a look-alike of the same name
+    HomeworkReport = type("HomeworkReport", (), {"passed": True})
+    return HomeworkReport()
 """
 
 
