@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import STATE, Context, Value
+from ..autograd import STATE, Value
 from ..checks import broadcast_error, check_finite
 from ..scalar import apply_to_scalars
 from ..tensor import Tensor
 from . import scalar_record
 from .scalar_forward import SCALAR_FORWARD
-from .scalar_record import NO_PARAMS
+from .scalar_record import NO_PARAMS, TensorRecord, tensor_record
 
 PLAIN_NUMBERS = (float, int)
 ONE = (True,)                          # needs_input_grad of a recorded one-input op
@@ -47,12 +47,15 @@ def apply(fn, inputs: tuple, params: dict):
     if type(first.data) is float:
         node = scalar_record.record(fn, inputs, params)
         return scalar_output(node, fn.forward(node, *payloads, **params), recorded)
-    ctx = Context(fn, inputs, params)
+    ctx = tensor_record(fn, inputs, params)
     try:
         out = fn.forward(ctx, *payloads, **params)
     except ValueError as error:
         raise broadcast_error(fn, payloads) or error from None
-    return tensor_output(ctx, out, tuple(needs) if recorded else None)
+    if not recorded:
+        return tensor_output(ctx, out, None, None)
+    parents = tuple(x if need else None for x, need in zip(inputs, needs))
+    return tensor_output(ctx, out, tuple(needs), parents)
 
 
 def apply_unary(fn, x):
@@ -70,9 +73,12 @@ def apply_one(fn, x, params: dict):
         if STATE.anomaly:
             check_finite(out, f"{node.where()} produced {{what}} in its forward output")
         return scalar_record.finish(node, out, x.requires_grad and STATE.grad_enabled)   # (inlined: the hot path)
-    ctx = Context(fn, (x,), params)
+    inputs = (x,)
+    ctx = tensor_record(fn, inputs, params)
     out = fn.forward(ctx, payload, **params)
-    return tensor_output(ctx, out, ONE if x.requires_grad and STATE.grad_enabled else None)
+    if x.requires_grad and STATE.grad_enabled:
+        return tensor_output(ctx, out, ONE, inputs)
+    return tensor_output(ctx, out, None, None)
 
 
 def apply_binary(fn, a, b):
@@ -97,12 +103,17 @@ def apply_binary(fn, a, b):
         if STATE.anomaly:
             check_finite(out, f"{node.where()} produced {{what}} in its forward output")
         return scalar_record.finish(node, out, recorded)       # (scalar_output inlined: the hot path)
-    ctx = Context(fn, (a, b), NO_PARAMS)
+    inputs = (a, b)
+    ctx = tensor_record(fn, inputs, NO_PARAMS)
     try:
         out = fn.forward(ctx, pa, pb)
     except ValueError as error:
         raise broadcast_error(fn, [pa, pb]) or error from None
-    return tensor_output(ctx, out, (BOTH if ra and rb else FIRST if ra else SECOND) if recorded else None)
+    if not recorded:
+        return tensor_output(ctx, out, None, None)
+    if ra and rb:
+        return tensor_output(ctx, out, BOTH, inputs)
+    return tensor_output(ctx, out, FIRST, (a, None)) if ra else tensor_output(ctx, out, SECOND, (None, b))
 
 
 def scalar_output(node, out, recorded: bool):
@@ -112,7 +123,7 @@ def scalar_output(node, out, recorded: bool):
     return scalar_record.finish(node, out, recorded)
 
 
-def tensor_output(ctx: Context, out, needs_input_grad: tuple | None) -> Tensor:
+def tensor_output(ctx: TensorRecord, out, needs_input_grad: tuple | None, parents: tuple | None) -> Tensor:
     """The Tensor holding forward's result (checked under detect_anomaly), made by ctx unless needs_input_grad is
     None (nothing to differentiate)."""
     if STATE.anomaly:
@@ -122,4 +133,5 @@ def tensor_output(ctx: Context, out, needs_input_grad: tuple | None) -> Tensor:
     if needs_input_grad is None:
         return Tensor._make(out, None)
     ctx.needs_input_grad = needs_input_grad
+    ctx.parents = parents
     return Tensor._make(out, ctx)

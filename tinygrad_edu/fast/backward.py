@@ -19,30 +19,18 @@ import numpy as np
 
 from ..autograd import FREED, STATE, unbroadcast
 from ..checks import check_finite, freed_graph_error
-from .apply import BOTH, FIRST, ONE, SECOND
 from .gradients import _GATHERED, FAST_BACKWARD, ProductGrad, SliceGrad, _Products, _Slices
-from .scalar_record import ScalarNode
+from .scalar_record import ScalarNode, TensorRecord
 
-
-def record_of(node):
-    """The Context of the op that made `node` (a ScalarNode is its own), or None for a leaf."""
-    if type(node) is ScalarNode:
-        return node if node.fn is not None else None
-    return node.grad_fn
+RECORDS = (ScalarNode, TensorRecord)      # the records that keep their parents
 
 
 def parents_of(ctx):
-    """One entry per input: the input if it needs a gradient, else None."""
-    if type(ctx) is ScalarNode:
+    """One entry per input: the input if it needs a gradient, else None (the records fast/apply.py makes keep
+    them; a plain Context, made by code that bypassed the fast paths, is worked out)."""
+    if type(ctx) in RECORDS:
         return ctx.parents
-    needs = ctx.needs_input_grad
-    if needs is ONE or needs is BOTH:        # the tuples fast/apply.py records: no loop needed
-        return ctx.inputs
-    if needs is FIRST:
-        return (ctx.inputs[0], None)
-    if needs is SECOND:
-        return (None, ctx.inputs[1])
-    return tuple(x if need else None for x, need in zip(ctx.inputs, needs))
+    return tuple(x if need else None for x, need in zip(ctx.inputs, ctx.needs_input_grad))
 
 
 def _fit(grad, target):
@@ -66,12 +54,12 @@ def _count_uses(root, seen):
     stack = [root]
     while stack:
         node = stack.pop()
-        ctx = record_of(node)
+        ctx = node if type(node) is ScalarNode else node.grad_fn    # a ScalarNode is its own record
         if ctx is None:
             continue
         if ctx.saved is FREED:
             raise freed_graph_error(ctx)
-        for parent in parents_of(ctx):
+        for parent in ctx.parents if type(ctx) in RECORDS else parents_of(ctx):
             if parent is not None:
                 uses = parent._uses
                 parent._uses = uses + 1
@@ -168,12 +156,12 @@ def _run_backward(root, seed, retain_graph):
         if grad is not None and node._hooks:
             for hook in node._hooks:
                 grad = node._hook_grad(grad, hook)
-        ctx = record_of(node)
+        ctx = node if type(node) is ScalarNode else node.grad_fn
         if ctx is None:
             if grad is not None:
                 node._store_grad(grad)
             continue
-        parents = parents_of(ctx)
+        parents = ctx.parents if type(ctx) in RECORDS else parents_of(ctx)
         if grad is None:                 # no gradient reached this node: its inputs get none from it
             grads = (None,) * len(parents)
         else:

@@ -1,4 +1,5 @@
-"""Scalar's compact record: in fast mode a Scalar made by an op is also that op's Context.
+"""The records the fast paths make: Scalar's compact record (a Scalar made by an op is also that op's Context)
+and TensorRecord (a Context that also keeps its parents, read by the fast backward loop).
 
 The plain core gives every op output a Context holding an inputs tuple: three tracked objects per node.  A scalar
 graph has tens of thousands of nodes, and Python's cyclic garbage collector scans every tracked object each time it
@@ -94,3 +95,21 @@ def finish(node: ScalarNode, payload, recorded: bool) -> ScalarNode:
     if not recorded:
         node.fn, node._a, node._b, node.saved = None, (), INPUTS_TUPLE, ()
     return node
+
+
+class TensorRecord(Context):
+    """A Context that also keeps `parents` (per input: the input if it needs a gradient, else None), so the fast
+    backward loop reads one slot per node instead of zipping inputs with needs_input_grad twice."""
+
+    __slots__ = ("parents",)
+
+
+def tensor_record(fn, inputs: tuple, params: dict) -> TensorRecord:
+    """Context(fn, inputs, params) without the constructor's defaults (fast/apply.py sets them on output)."""
+    ctx = object.__new__(TensorRecord)
+    ctx.fn = fn
+    ctx.inputs = inputs
+    ctx.params = params
+    ctx.saved = ()
+    ctx.scope = STATE.scope
+    return ctx
