@@ -32,6 +32,8 @@ class UsageError(ValueError):
 def add_parser(sub, handler):
     import argparse
 
+    from .sandbox import Limits
+
     p = sub.add_parser("grade", help="grade a class's homework into Gradescope's results.json", epilog=GRADE_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("assignment", metavar="ASSIGNMENT.py", help="the TA's assignment file")
@@ -39,10 +41,12 @@ def add_parser(sub, handler):
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="where results.json files and summary.csv go")
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at a time (default: the number of "
                    "cores)")
-    p.add_argument("--timeout", type=float, default=None, help="wall-clock seconds per call of the student's code "
-                   "(default: the sandbox's)")
-    p.add_argument("--memory", type=float, default=None, help="address-space limit of the student's process in MiB "
-                   "(default: the sandbox's)")
+    defaults = Limits()
+    p.add_argument("--timeout", type=float, default=None, help="wall-clock seconds per call of the student's "
+                   f"code (default {defaults.timeout:g}; a sandbox's whole run: "
+                   f"{defaults.total / defaults.timeout:g} times it)")
+    p.add_argument("--memory", type=int, default=None, help="address-space limit of the student's process in MiB "
+                   f"(default {defaults.memory_mb})")
     p.set_defaults(func=handler)
     return p
 
@@ -96,7 +100,7 @@ def _checked_arguments(args):
         limits["timeout"] = args.timeout
     if args.memory is not None:
         if not args.memory > 0:
-            raise UsageError(f"--memory must be a positive number of MiB, got {args.memory:g}")
+            raise UsageError(f"--memory must be a positive number of MiB, got {args.memory}")
         limits["memory_mb"] = args.memory
     try:
         limits = Limits(**limits)
