@@ -211,3 +211,15 @@ def test_two_pages_in_one_document_as_jupyter_shows_them(browser):
     tab.keyboard.press("End")
     assert tab.evaluate("window.tinygradEdu.state().grads.a") == 6.0
     tab.close()
+
+
+def test_tensor_page_built_after_backward_shows_the_kept_gradients(open_page):
+    loss = page_examples.mlp()
+    loss.backward()
+    page = visualize.interactive(loss)
+    tab = open_page(page, "after")
+    assert "cannot be replayed" in tab.inner_text(".tg-page")
+    tab.keyboard.press("End")
+    s = state(tab)
+    assert s["step"] == page.data["forward"] + 1 and s["grads"]["0.weight"] is not None
+    assert "build the page before backward()" in tab.inner_text(".tg-panel")

@@ -91,13 +91,18 @@ def test_tensor_mode_norms_match_backward():
         assert got[v.name] == pytest.approx(float(np.linalg.norm(v.grad)), rel=1e-5)
 
 
-def test_tensor_mode_after_backward_says_why_backward_steps_are_missing():
+def test_tensor_mode_after_backward_shows_the_kept_gradients_and_says_why():
     loss = page_examples.mlp()
     loss.backward()
     page = visualize.interactive(loss)
-    assert page.total == page.data["forward"] > 0
-    assert "forward steps only" in page.data["note"] and "retain_graph=True" in page.data["note"]
-    assert "forward steps only" in page.html()
+    assert page.total == page.data["forward"] + 1 > 1             # forward steps, then the kept gradients at once
+    assert "cannot be replayed" in page.data["note"] and "retain_graph=True" in page.data["note"]
+    assert "cannot be replayed" in page.html()
+    got = grads_after(page, page.total)
+    params = [v for v in tg.graph.trace(loss).values() if v.is_parameter]
+    for v in params:
+        assert got[v.name] == pytest.approx(float(np.linalg.norm(v.grad)), rel=1e-6)
+    assert got["x"] is None                                       # x needs no gradient: none was kept
 
 
 def test_tensor_mode_after_backward_with_retain_graph_steps_backward():

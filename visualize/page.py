@@ -67,7 +67,8 @@ class InteractiveGraph:
             try:
                 stepper = Stepper(root, gradient)
             except (RuntimeError, ValueError) as error:
-                note = f"forward steps only: {error}"
+                note = (f"the backward pass cannot be replayed step by step ({error}); the last step shows the "
+                        "gradients backward() kept")
         else:
             note = "forward steps only: the output does not require grad (no backward pass to step through)"
         self.graph, self.stepper = graph, stepper

@@ -188,6 +188,26 @@ def _backward_steps(stepper, root_id, sid):
     return steps
 
 
+def _kept(graph, sid):
+    """No replay possible (backward() already ran and freed what the ops saved): one last step showing the gradients
+    backward() kept (leaves, retain_grad() tensors, every node inside tg.watch()), or nothing when none was kept."""
+    grads = {sid[n.id]: _grad_entry(n.grad) for n in graph.values() if n.grad is not None and n.requires_grad}
+    if not grads:
+        return []
+    root = graph.node(graph.roots[0])
+    panel = {"phase": "backward", "op": "backward() already ran", "output": names_of_root(graph),
+             "expression": "", "upstream": None, "upstream_text": "not replayed",
+             "terms": [], "kept": len(grads),
+             "note": "the gradients backward() kept, all at once: build the page before backward() (or call "
+                     "backward(retain_graph=True)) to step through the backward pass op by op"}
+    return [{"node": sid[root.id], "output": sid[root.id], "inputs": [], "panel": panel, "reveal": [],
+             "grads": grads}]
+
+
+def names_of_root(graph) -> str:
+    return display_names(graph).get(graph.roots[0], "the output")
+
+
 def build(graph, stepper=None, title=None, note=None, collapse_above=300) -> dict:
     """The page's data.  stepper: a visualize.Stepper of the graph's root, or None (forward steps only; `note`
     says why, e.g. the values were freed by backward())."""
@@ -197,7 +217,7 @@ def build(graph, stepper=None, title=None, note=None, collapse_above=300) -> dic
     nodes = {sid[n.id]: _node(graph, n, names) for n in graph.nodes}
     clusters = _clusters(graph, sid)
     forward = _forward_steps(graph, names, expressions, sid)
-    backward = _backward_steps(stepper, sid[graph.roots[0]], sid) if stepper is not None else []
+    backward = _backward_steps(stepper, sid[graph.roots[0]], sid) if stepper is not None else _kept(graph, sid)
     # the values a state() reports: named values, keyed by name (a repeated name gets "#2", "#3")
     named, seen = {}, {}
     for n in graph.values():

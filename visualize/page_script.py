@@ -254,6 +254,7 @@ JS = r"""
         h += '<tr><td>' + esc(t.input) + '</td><td>' + esc(t.formula) + '</td><td class="tg-num">' +
           esc(t.product_text) + '</td><td class="tg-num">' + acc + esc(t.after_text) + '</td></tr>';
       });
+      if (p.note) return h + '</table><p>' + esc(p.note) + '</p>';
       if (!p.terms.length) h += '<tr><td colspan="4">no input needs a gradient</td></tr>';
       return h + '</table>';
     }
