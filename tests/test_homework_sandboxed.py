@@ -128,3 +128,68 @@ def test_a_helper_module_beside_the_file_is_imported(tmp_path):
                                     "def check():\n    return {'fn': square_loss, 'W': np.arange(3.0)}\n")
     result = check_submission(str(tmp_path / "hw.py"))
     assert result.passed, result.failure
+
+
+CHEAT = """
+import numpy as np
+FIRST = []
+def softmax_loss(W, X, y):
+    s = X @ W
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(len(y)), y]).mean()
+    p[np.arange(len(y)), y] -= 1
+    return loss, X.T @ p / len(y)
+def honest(W, X, y):
+    return softmax_loss(W, X, y)
+def cheat(W, X, y):
+    if not FIRST:                                   # remember the first point, and a wrong gradient there
+        loss, dW = softmax_loss(W, X, y)
+        FIRST.append((W.copy(), loss, 2 * dW))
+    W0, loss0, wrong = FIRST[0]
+    return loss0 + float(np.sum((W - W0) * wrong)), wrong      # a loss made linear to agree with it
+"""
+
+
+def reference_softmax(W, X, y):
+    s = X @ W
+    s = s - s.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(s).sum(axis=1)) - s[np.arange(len(y)), y]))
+
+
+def test_a_loss_made_to_agree_with_a_wrong_gradient_fails_against_the_reference(tmp_path):
+    path = tmp_path / "hw.py"
+    path.write_text(CHEAT)
+    rng = np.random.default_rng(2)
+    W, X, y = rng.standard_normal((4, 3)), rng.standard_normal((6, 4)), rng.integers(0, 3, size=6)
+    with HomeworkSandbox(path, LIMITS) as box:
+        fooled = check_loss_grad_in(box, "cheat", W, X, y, expected_loss=reference_softmax(W, X, y))
+        assert fooled.passed                        # consistency and the value at W alone cannot see it ...
+        caught = check_loss_grad_in(box, "cheat", W, X, y, reference=reference_softmax)
+        assert caught.failed == ["loss"], str(caught)          # ... the reference at the perturbed points does
+        assert "nearby points differ" in caught["loss"].diagnosis and "with W[" in caught["loss"].diagnosis
+        assert check_loss_grad_in(box, "honest", W, X, y, reference=reference_softmax).passed
+
+
+def test_references_for_layers_and_nets():
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    with box_for("layers.py") as box:
+        assert check_layer_in(box, "affine_forward", "affine_backward", x, w, b,
+                              reference=lambda x, w, b: (x @ w + b, None)).passed
+        wrong = check_layer_in(box, "affine_forward", "affine_backward", x, w, b, reference=lambda x, w, b: x @ w)
+        assert wrong.failed == ["out"]
+    params = {"W1": rng.standard_normal((4, 5)), "b1": rng.standard_normal(5), "W2": rng.standard_normal((5, 3)),
+              "b2": rng.standard_normal(3)}
+    xs, t = rng.standard_normal((6, 4)), np.eye(3)[rng.integers(0, 3, size=6)]
+
+    def reference(p, x, t):
+        z = 1 / (1 + np.exp(-(x @ p["W1"] + p["b1"])))
+        a = z @ p["W2"] + p["b2"]
+        a = a - a.max(axis=1, keepdims=True)
+        return float(-np.sum(t * (a - np.log(np.exp(a).sum(axis=1, keepdims=True)))) / len(x))
+    with box_for("two_layer_net.py") as box:
+        net = box.call("TwoLayerNet", 4, 5, 3)
+        report = check_grads_in(box, box.getattr(net, "loss"), net, params=params, args=(xs, t),
+                                grads=box.getattr(net, "gradient"), reference=reference)
+        assert report.passed and report["loss"].passed, str(report)

@@ -242,6 +242,40 @@ def _value_row(name, got, expected, atol=0.0):
                        got.shape)
 
 
+def _where(name, shape, index):
+    """How to name each evaluated point of one parameter: its entry moved up by h, then down by h."""
+    at = [f"{name}{list(np.unravel_index(int(i), shape))}" for i in index]
+    return [f"with {a} + h" for a in at] + [f"with {a} - h" for a in at]
+
+
+def _agreement(row, name, got, expected, where, atol):
+    """row (the value at the point itself), failed when the values at the perturbed points differ from the
+    reference's: the student's function is then wrong near the point, whatever its value there."""
+    if row is None or not row.passed or not len(got):
+        return row
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    err, rel = np.abs(got - expected), rel_error(got, expected)
+    bad = ~(np.isfinite(got) & ((rel <= VALUE_RTOL) | (err <= atol)))
+    if not bad.any():
+        return row
+    j = int(np.argmax(np.where(bad, rel, -1.0)))
+    said = (f"your {name} is {got[j]:.9g} where the reference gives {expected[j]:.9g} {where[j]} "
+            f"({int(bad.sum())} of {len(got)} nearby points differ): the function itself is wrong near this point, "
+            "so its gradient cannot be right")
+    return replace(row, passed=False, diagnosis=said, max_rel_error=max(row.max_rel_error, float(rel[j])))
+
+
+def _call_reference(reference, args, what):
+    """The TA's reference at args (copies): a float array (out) or number (loss); (value, ...) takes value."""
+    value = reference(*[np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args])
+    if isinstance(value, tuple):
+        value = value[0]
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckUsageError(f"the reference {what} returned {type(value).__name__}, not numbers") from None
+
+
 def _finish(check, verdicts, h, rtol, atol, notes, mutations, sizes, box, extra=(), seed=None):
     evidence = [ev for _, ev in verdicts]
     if seed is not None and any(r.checked < r.size for r, _ in verdicts):
@@ -262,7 +296,7 @@ def _precision(precision, losses, by, notes, h):
 
 # ------------------------------------------------------------------------------------------------ three checks
 def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, names=None, expected_loss=None, h=H,
-                   rtol=RTOL, max_entries=MAX_ENTRIES, seed=None) -> HomeworkReport:
+                   rtol=RTOL, max_entries=MAX_ENTRIES, seed=None, reference=None) -> HomeworkReport:
     """check_grads on TA-built inputs, the student's code running in `box` (an open HomeworkSandbox).
 
     loss_fn: the student's loss, called in the child as loss_fn(*args) -> loss or (loss, grads) (cs231n's
@@ -273,7 +307,10 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
     first, so the TA decides the point.  grads: the student's gradients: None (loss_fn returns (loss, grads)), a
     name or Handle of a callable grads(*args) -> dict, or a dict of arrays.  names: which parameters (default:
     every one in the holder's dict).  expected_loss: the TA's reference value of the loss at this point (a row
-    "loss"; None: not checked).  seed: the sampling of entries of arrays larger than max_entries (None: random).
+    "loss"; None: not checked).  reference: the TA's loss, reference(params, *args) -> loss, run here in the
+    parent at the point and at every perturbed point: the row "loss" then also fails when the student's loss
+    differs from it anywhere the checker looked (a loss made to agree with a wrong gradient cannot pass).
+    seed: the sampling of entries of arrays larger than max_entries (None: random).
     Raises SandboxFailure / StudentCodeFailure when the student's code fails, CheckUsageError for the TA's mistakes.
     """
     seed = _options(h, rtol, seed)
@@ -307,6 +344,8 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
     analytic = {n: _grad(got[n], f"grads[{n!r}]", by) for n in checked}
     atol = NOISE * abs(f0) / h
     precision, mutations, verdicts, losses_seen = _Precision(), _mutations(by, first.get("mutations")), [], [f0]
+    base = {n: np.array(p, dtype=np.float64) for n, p in (params or values).items()}
+    ref_got, ref_expected, ref_where = [], [], []
     for k, n in enumerate(checked):
         value = values[n]
         index = sample_entries(value.size, max_entries, seed, k)
@@ -319,10 +358,21 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
         for r in replies:
             mutations += _mutations(by, r[1])
         losses_seen += losses.tolist()
+        if reference is not None:
+            for flat_i, point in zip(flat, points):
+                moved = {key: array.copy() for key, array in base.items()}
+                moved[n].flat[flat_i] = point
+                ref_expected.append(float(_call_reference(reference, (moved, *args), "loss")))
+            ref_got += losses.tolist()
+            ref_where += _where(n, value.shape, index)
         verdicts.append(compare(n, value.shape, analytic[n], index, losses[:len(index)], losses[len(index):], f0, h,
                                 rtol, atol, value=value, label="grads[{!r}]", aliased=n in first["aliased"]))
     _precision(precision, losses_seen, by, notes, h)
-    extra = () if expected_loss is None else (_value_row("loss", f0, expected_loss, atol * h),)
+    if reference is not None and expected_loss is None:
+        expected_loss = float(_call_reference(reference, (base, *args), "loss"))
+    row = None if expected_loss is None else _value_row("loss", f0, expected_loss, atol * h)
+    row = _agreement(row, "loss", ref_got, ref_expected, ref_where, atol * h)
+    extra = () if row is None else (row,)
     return _finish(f"check_grads({by})", verdicts, h, rtol, atol, notes, _dedupe(mutations), (), box, extra, seed)
 
 
@@ -334,14 +384,16 @@ def _dedupe(mutations):
 
 
 def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rtol=RTOL, max_entries=MAX_ENTRIES,
-                       seed=None, arg_names=None) -> HomeworkReport:
+                       seed=None, arg_names=None, reference=None) -> HomeworkReport:
     """check_loss_grad on TA-built inputs in `box`: fn(W, *args) -> (loss, dW) (cs231n's svm_loss_naive).
 
     fn: a name of the student's module's function or a Handle; W, args: TA-built arrays and numbers (sent to the
     child; every evaluation gets fresh copies, W perturbed at entries the parent picks).  The factor diagnosis
     knows the batch size N from the args' first dimension; the regularization diagnosis knows reg from the
-    argument named reg.  expected_loss: the reference loss at W (None: not checked).  arg_names: the names of
-    (W, *args) for the report (default: fn's parameter names, as the child reports them).
+    argument named reg.  expected_loss: the reference loss at W (None: not checked).  reference: the TA's
+    reference(W, *args) -> loss (or (loss, dW)), run here at W and at every perturbed W: the row "loss" fails
+    when the student's loss differs anywhere the checker looked.  arg_names: the names of (W, *args) for the
+    report (default: fn's parameter names, as the child reports them).
     """
     seed = _options(h, rtol, seed)
     by, notes = _name(fn, "fn"), []
@@ -373,20 +425,33 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
     _precision(_Precision(), [f0, *losses.tolist()], by, notes, h)
     verdicts = [compare(name, W.shape, analytic, index, losses[:len(index)], losses[len(index):], f0, h, rtol, atol,
                         value=W, label="d{}", reg=regularization(labels[1:], args), aliased=aliased is True)]
-    extra = () if expected_loss is None else (_value_row("loss", f0, expected_loss, atol * h),)
+    ref_expected = []
+    if reference is not None:
+        if expected_loss is None:
+            expected_loss = float(_call_reference(reference, (W, *args), "loss"))
+        for flat_i, point in zip(flat, points):
+            moved = W.copy()
+            moved.flat[flat_i] = point
+            ref_expected.append(float(_call_reference(reference, (moved, *args), "loss")))
+    row = None if expected_loss is None else _value_row("loss", f0, expected_loss, atol * h)
+    row = _agreement(row, "loss", losses if ref_expected else [], ref_expected, _where(name, W.shape, index),
+                     atol * h)
+    extra = () if row is None else (row,)
     mutations = _mutations(by, changed, labels)
     return _finish(f"check_loss_grad({by})", verdicts, h, rtol, atol, notes, mutations, batch_sizes(args), box,
                    extra, seed)
 
 
 def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=None, h=H, rtol=RTOL,
-                   max_entries=MAX_ENTRIES, seed=None) -> HomeworkReport:
+                   max_entries=MAX_ENTRIES, seed=None, reference=None) -> HomeworkReport:
     """check_layer on TA-built inputs in `box`: forward(*inputs) -> (out, cache), backward(dout, cache) -> grads.
 
     The check is of L = sum(out * dout).  forward, backward: names of the student's module's functions or
     Handles.  inputs: TA-built arrays (float arrays are checked; others passed through).  dout is drawn by the
     parent from os.urandom, never equal to an input or to out.  names: the inputs' names (default: forward's
     parameter names, as the child reports them).  expected_out: the reference forward output (None: not checked).
+    reference: the TA's forward, reference(*inputs) -> out (or (out, cache)), run here at the inputs and at
+    every perturbed point: the row "out" fails when sum(out * dout) differs from the reference's anywhere.
     A layer's backward never divides by the batch size, so no diagnosis here names one.
     """
     seed = _options(h, rtol, seed)
@@ -427,7 +492,7 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
         mutations += _mutations(bwd, [["dout", back[1][0], back[1][1]]])
     f0 = float(np.sum(out * dout))
     atol = NOISE * float(np.sum(np.abs(out * dout))) / h      # the sum's size before its terms cancel
-    verdicts, seen = [], [f0]
+    verdicts, seen, ref_got, ref_expected, ref_where = [], [f0], [], [], []
     for k, i in enumerate(checked):
         index = sample_entries(inputs[i].size, max_entries, seed, k)
         flat, points = _points(inputs[i], index, h)
@@ -436,9 +501,20 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
         sums = _numbers([v for r in replies for v in (r if isinstance(r, list) else [r])], 2 * len(index),
                         f"{fwd}'s out (an array of shape {out.shape})", fwd)
         seen += sums.tolist()
+        if reference is not None:
+            for flat_i, point in zip(flat, points):
+                moved = [x.copy() if isinstance(x, np.ndarray) else x for x in inputs]
+                moved[i].flat[flat_i] = point
+                ref_expected.append(float(np.sum(_call_reference(reference, moved, "forward") * dout)))
+            ref_got += sums.tolist()
+            ref_where += _where(labels[i], inputs[i].shape, index)
         verdicts.append(compare(labels[i], inputs[i].shape, analytic[k], index, sums[:len(index)],
                                 sums[len(index):], f0, h, rtol, atol, value=inputs[i], label="d{}", upstream=dout))
-    extra = () if expected_out is None else (_value_row("out", out, expected_out),)
+    if reference is not None and expected_out is None:
+        expected_out = _call_reference(reference, inputs, "forward")
+    row = None if expected_out is None else _value_row("out", out, expected_out)
+    row = _agreement(row, "sum(out * dout)", ref_got, ref_expected, ref_where, atol * h)
+    extra = () if row is None else (row,)
     return _finish(f"check_layer({fwd}, {bwd})", verdicts, h, rtol, atol, notes, mutations, (), box, extra, seed)
 
 
