@@ -54,6 +54,8 @@ def ones(*size, dtype=float32, requires_grad=False):
 
 
 def full(size, fill_value, dtype=float32, requires_grad=False):
+    if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
     return Tensor(np.full(_shape((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad,
                   dtype=dtype)
 
@@ -77,10 +79,15 @@ def arange(start, end=None, step=1, dtype=None):
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = np.int64 if is_int else float32
+    if not all(isinstance(v, numbers.Real) for v in (start, end, step)):
+        raise TypeError(f"arange: start, end and step must be numbers, got {(start, end, step)!r}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero, got 0")
     return Tensor(np.arange(start, end, step), dtype=dtype)
 
 
 def eye(n, m=None, dtype=float32):
+    _shape((n,) if m is None else (n, m), "eye")
     return Tensor(np.eye(n, m), dtype=dtype)
 
 
@@ -139,6 +146,12 @@ def where(condition, input, other):
     """Entries of `input` where condition holds, else of `other` (broadcast).  Gradients flow to both."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     payloads = [x.data if isinstance(x, Tensor) else x for x in (input, other)]
+    try:
+        np.broadcast_shapes(cond.shape, *(np.shape(p) for p in payloads))
+    except ValueError:
+        raise ValueError(f"where: condition {cond.shape}, input {np.shape(payloads[0])} and other "
+                         f"{np.shape(payloads[1])} cannot be broadcast together (aligned from the right, each "
+                         "set of sizes equal or 1)") from None
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):      # numbers: int64, float32 or bool
         return Tensor(np.where(cond, *payloads), dtype=result_type(*payloads))
     dtype = cast_to(*payloads)                                                # PyTorch's dtype, as for + - * /

@@ -6,6 +6,7 @@ float32 is the default dtype (as `torch.Tensor`); float64 works everywhere and i
 
 from __future__ import annotations
 
+import numbers
 from collections import namedtuple
 
 import numpy as np
@@ -42,7 +43,8 @@ class Tensor(Operators, Value):
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         if isinstance(data, Tensor):
             data = data.data
-        array = np.array(numeric_array(data, "Tensor"), dtype=np.dtype(dtype) if dtype is not None else float32)
+        dtype = as_dtype(dtype, "Tensor") if dtype is not None else float32
+        array = np.array(numeric_array(data, "Tensor"), dtype=dtype)
         self.data = array
         self.grad = None
         self.grad_fn = None
@@ -200,7 +202,7 @@ class Tensor(Operators, Value):
         return Tensor._make(self.data.astype(np.int64))
 
     def to(self, dtype):
-        dtype = np.dtype(dtype)
+        dtype = as_dtype(dtype, "to")
         if dtype == self.data.dtype:
             return self
         if dtype.kind not in "fc":
@@ -246,6 +248,11 @@ class Tensor(Operators, Value):
     def __rpow__(self, base):
         return _binary(Operators.__rpow__, self, base, "rpow")
 
+    def __neg__(self):
+        if self.data.dtype == bool:
+            raise TypeError("neg: negating a bool tensor is not supported, as in PyTorch; (mask == False) inverts it")
+        return Operators.__neg__(self)
+
     def exp(self):
         return Operators.exp(self._as_float())
 
@@ -278,50 +285,86 @@ class Tensor(Operators, Value):
                                "the recorded graph; wrap it in `with tg.no_grad():` (as an optimizer does)")
         return np.asarray(_payload(other))
 
-    def __iadd__(self, other):
-        self.data += self._inplace("add_", other)
+    def _update(self, op, ufunc, other):
+        """self.data = ufunc(self.data, other), written in place; numpy's refusals said in the op's words."""
+        value = self._inplace(op, other)
+        if value.dtype.kind not in "biufc":
+            raise TypeError(f"{op}: the other operand must be a number or a tensor, got {type(other).__name__}")
+        try:
+            ufunc(self.data, value, out=self.data)
+        except ValueError:
+            raise ValueError(f"{op}: an operand of shape {value.shape} cannot update a tensor of shape "
+                             f"{self.data.shape} in place: it must broadcast to the tensor's shape") from None
+        except TypeError:             # numpy's UFuncTypeError: no loop for these dtypes, or the result does not fit
+            raise TypeError(f"{op}: the result of {self.data.dtype} and {value.dtype} cannot be written in place into "
+                            f"a {self.data.dtype} tensor (PyTorch refuses too); write x = x {_SYMBOL[op]} other, or "
+                            f"convert x first") from None
         return self
+
+    def __iadd__(self, other):
+        return self._update("add_", np.add, other)
 
     def __isub__(self, other):
-        self.data -= self._inplace("sub_", other)
-        return self
+        return self._update("sub_", np.subtract, other)
 
     def __imul__(self, other):
-        self.data *= self._inplace("mul_", other)
-        return self
+        return self._update("mul_", np.multiply, other)
 
     def __itruediv__(self, other):
-        self.data /= self._inplace("div_", other)
-        return self
+        return self._update("div_", np.true_divide, other)
 
     def zero_(self):
         self.data[...] = self._inplace("zero_", 0)
         return self
 
     # comparisons give boolean tensors and carry no gradient
+    def _compare(self, op, ufunc, other):
+        try:
+            return Tensor._make(np.asarray(ufunc(self.data, _payload(other))))
+        except ValueError:
+            raise ValueError(f"{op}: shapes {self.data.shape} and {np.shape(_payload(other))} cannot be broadcast "
+                             "together (aligned from the right, each pair of sizes must be equal or one of them 1)"
+                             ) from None
+
     def __eq__(self, other):
-        return Tensor._make(np.asarray(self.data == _payload(other)))
+        return self._compare("eq", np.equal, other)
 
     def __ne__(self, other):
-        return Tensor._make(np.asarray(self.data != _payload(other)))
+        return self._compare("ne", np.not_equal, other)
 
     def __lt__(self, other):
-        return Tensor._make(np.asarray(self.data < _payload(other)))
+        return self._compare("lt", np.less, other)
 
     def __le__(self, other):
-        return Tensor._make(np.asarray(self.data <= _payload(other)))
+        return self._compare("le", np.less_equal, other)
 
     def __gt__(self, other):
-        return Tensor._make(np.asarray(self.data > _payload(other)))
+        return self._compare("gt", np.greater, other)
 
     def __ge__(self, other):
-        return Tensor._make(np.asarray(self.data >= _payload(other)))
+        return self._compare("ge", np.greater_equal, other)
 
     # -------------------------------------------------------------------- elementwise functions
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return elementwise.Clamp.apply(self, min=min, max=max)
+        bounds = {}
+        for name, bound in (("min", min), ("max", max)):
+            if isinstance(bound, Tensor):
+                if bound.requires_grad:
+                    raise ValueError(f"clamp: a {name} that requires grad is not supported (it would get no "
+                                     "gradient); use tg.where(x < m, m, x)")
+                bound = bound.data
+            elif bound is not None and (isinstance(bound, (bool, str)) or not np.isscalar(bound)) \
+                    and not isinstance(bound, np.ndarray):
+                raise TypeError(f"clamp: {name} must be a number or a tensor, got {type(bound).__name__}")
+            bounds[name] = bound
+        try:
+            np.broadcast_shapes(self.data.shape, *(np.shape(b) for b in bounds.values() if b is not None))
+        except ValueError:
+            raise ValueError(f"clamp: bounds of shapes {[np.shape(b) for b in bounds.values() if b is not None]} "
+                             f"cannot be broadcast to the tensor's shape {self.data.shape}") from None
+        return elementwise.Clamp.apply(self, **bounds)
 
     def softmax(self, dim):
         return activation.Softmax.apply(self, dim=self._dim(dim, "softmax"))
@@ -348,8 +391,10 @@ class Tensor(Operators, Value):
     def max(self, dim=None, keepdim=False):
         """Without dim: the largest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
+            self._check_not_empty("max")
             return reduce.Max.apply(self)
         d = self._dim(dim, "max")
+        self._check_not_empty("max", d)
         if self.data.ndim == 0:        # a 0-d tensor is its own max along dim 0 or -1 (at index 0), as PyTorch
             return self.reshape(1).max(0)
         values = reduce.MaxDim.apply(self, dim=d, keepdim=keepdim)
@@ -358,23 +403,38 @@ class Tensor(Operators, Value):
     def min(self, dim=None, keepdim=False):
         """Without dim: the smallest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
+            self._check_not_empty("min")
             return reduce.Min.apply(self)
         d = self._dim(dim, "min")
+        self._check_not_empty("min", d)
         if self.data.ndim == 0:
             return self.reshape(1).min(0)
         values = reduce.MinDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmin(d, keepdim))
 
+    def _check_not_empty(self, op, dim=None):
+        """max, min, argmax, argmin pick an entry: there must be one (along dim), as PyTorch requires."""
+        if dim is None and self.data.size == 0:
+            raise ValueError(f"{op}: the tensor of shape {self.data.shape} is empty, so it has no {op} entry; "
+                             "give a dim (PyTorch's rule) over an axis of nonzero length")
+        if dim is not None and self.data.ndim and self.data.shape[dim] == 0:
+            raise IndexError(f"{op}: dim {dim} of the tensor of shape {self.data.shape} has length 0: nothing to "
+                             "pick from")
+
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
+            self._check_not_empty("argmax")
             return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64))
         d = self._dim(dim, "argmax")
+        self._check_not_empty("argmax", d)
         return Tensor._make(np.asarray(np.argmax(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     def argmin(self, dim=None, keepdim=False):
         if dim is None:
+            self._check_not_empty("argmin")
             return Tensor._make(np.asarray(np.argmin(self.data), dtype=np.int64))
         d = self._dim(dim, "argmin")
+        self._check_not_empty("argmin", d)
         return Tensor._make(np.asarray(np.argmin(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     # -------------------------------------------------------------------- movement
@@ -449,11 +509,16 @@ class Tensor(Operators, Value):
         index = _as_index(index)
         steps = torch_steps(index, self.data.ndim) or [index]
         target = self.data
-        for step in steps[:-1]:
-            target = target[step]         # basic indexing (integers and slices): a view into self.data
-        target[steps[-1]] = _payload(value)
+        try:
+            for step in steps[:-1]:
+                target = target[step]     # basic indexing (integers and slices): a view into self.data
+            target[steps[-1]] = _payload(value)
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"setitem: {error} (tensor shape {self.data.shape})") from None
 
     def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         for i in range(len(self)):
             yield self[i]
 
@@ -525,7 +590,21 @@ def _binary(operator, a, b, op):
         t = type(b)
         if t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype):
             return operator(a, b)
+    if not isinstance(b, _OPERANDS):
+        return NotImplemented             # Python then says: unsupported operand type(s) for +: 'Tensor' and 'str'
     return operator(*_promote(a, b, op))
+
+
+_OPERANDS = (Value, numbers.Number, np.ndarray, np.generic, list, tuple)
+_SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
+
+
+def as_dtype(dtype, op):
+    """np.dtype(dtype), or a TypeError naming the op and what was received."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype (e.g. tg.float32, tg.float64, np.int64)") from None
 
 
 def _promote(a, b, op):
