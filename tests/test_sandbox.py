@@ -7,6 +7,7 @@ library's process limits only (isolation="none").
 
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import time
@@ -554,7 +555,7 @@ def test_a_forged_frame_for_another_request_is_malformed(tmp_path):
             return "real"
     """)
     failure = failure_of(path, "none", ("forge",))
-    assert failure.kind == "protocol" and "it answers request 999, not 2" in failure.reason
+    assert failure.kind == "protocol" and "it answers request 999, not 3" in failure.reason
 
 
 @pytest.mark.parametrize("frame, message", [
@@ -598,3 +599,23 @@ def test_wire_refuses_malformed_values(value, buffers, message):
 
     with pytest.raises(wire.WireError, match=message):
         wire.decode(value, buffers, handle=lambda tag: tag)
+
+
+def test_a_lower_limit_already_in_force_is_the_one_reported(tmp_path):
+    """A TA's shell with `ulimit -v` below memory_mb: the child keeps the lower limit and every report says so."""
+    path = write(tmp_path, "import numpy as np\ndef big():\n    return np.ones(2**31)\n")
+    code = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (1500 * 2**20, 1500 * 2**20))
+        from tinygrad_edu.sandbox import Limits, Sandbox, SandboxFailure
+        with Sandbox({str(path)!r}, Limits(memory_mb=4096), isolation="none") as box:
+            print(box.isolation)
+            try:
+                box.call("big")
+            except SandboxFailure as failure:
+                print(failure.reason)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    isolation, reason = run.stdout.splitlines()
+    assert isolation.endswith("(held lower by the limits already in force: address space 1500 MiB)")
+    assert reason == "ran out of memory (limit 1500 MiB) in big"

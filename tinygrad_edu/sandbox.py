@@ -266,6 +266,7 @@ class Sandbox:
         self._captures = []
         self._last = None                   # the last call that returned, for "between calls (after f)"
         self._seq = 0
+        self.memory_mb = self.limits.memory_mb  # the address-space limit in force (lower if the shell's ulimit is)
         self._lock = threading.RLock()      # one request at a time, whichever thread asks
 
     def _describe_isolation(self, why):
@@ -306,12 +307,25 @@ class Sandbox:
             self._deadline_all = time.monotonic() + self.limits.total
             limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
                       "cpu_seconds": self.limits.cpu, "max_tasks": _max_tasks(self.limits.max_processes)}
+            self._note_limits(self._request({"op": "limits", "limits": limits}, "setting the limits"))
             file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
-            self._request({"op": "start", "file": file, "limits": limits}, "import")
+            self._request({"op": "start", "file": file}, "import")
         except BaseException:               # a failed import (or a TA's Ctrl-C) leaves no process or folder behind
             self.close()
             raise
         return self
+
+    def _note_limits(self, applied):
+        """Say in the isolation line which limits differ from the asked ones (refused, or held lower)."""
+        refused, lowered = applied.get("refused") or [], applied.get("lowered") or {}
+        if refused:
+            self.isolation += f" (this system refused the {', '.join(map(str, refused))} limit)"
+        if "address space" in lowered:
+            self.memory_mb = int(lowered["address space"]) // 2**20
+        notes = [f"{name} {int(value) // 2**20} MiB" if name in ("address space", "file size") else f"{name} {value}"
+                 for name, value in lowered.items()]
+        if notes:
+            self.isolation += f" (held lower by the limits already in force: {', '.join(notes)})"
 
     def _await_ready(self):
         """Wait for the child's first frame, sent before any student code runs: a child that cannot start
@@ -590,6 +604,8 @@ class Sandbox:
 
     def _exited(self):
         """Whether the child process has ended, without reaping it (its pid stays ours to kill the group)."""
+        if not hasattr(os, "waitid"):      # macOS before Python 3.13: poll, which reaps
+            return self._proc.poll() is not None
         try:
             return os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
         except ChildProcessError:
@@ -646,7 +662,7 @@ class Sandbox:
         if kind == "usage":
             raise ValueError(f"Sandbox: {message}")
         if kind == "memory":
-            failure = SandboxFailure(f"ran out of memory (limit {self.limits.memory_mb} MiB) {_during(phase, 'in')}",
+            failure = SandboxFailure(f"ran out of memory (limit {self.memory_mb} MiB) {_during(phase, 'in')}",
                                      phase, frames, kind="memory")
         elif kind == "missing":
             failure = SandboxFailure(message, phase, kind="missing")
@@ -670,7 +686,7 @@ def _kill_marked(marker):
     """SIGKILL every process whose environment holds TINYGRAD_EDU_SANDBOX=marker: the student's processes that
     left the process group (a daemon, setsid) but kept the environment they were started with."""
     needle = f"TINYGRAD_EDU_SANDBOX={marker}".encode()
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if entry.isdigit() and int(entry) != os.getpid():
             try:
                 with open(f"/proc/{entry}/environ", "rb") as f:
@@ -684,7 +700,7 @@ def _max_tasks(extra):
     """RLIMIT_NPROC for the child: it counts every task (process or thread) of the user, machine-wide, so the
     limit is what the user runs now plus `extra`, counted here (under bwrap the child sees only its namespace).
     None for root, whom the kernel does not hold to it."""
-    if os.getuid() == 0:
+    if os.getuid() == 0 or not os.path.isdir("/proc"):
         return None
     uid, count = os.getuid(), 0
     for entry in os.listdir("/proc"):

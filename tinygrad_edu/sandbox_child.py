@@ -3,8 +3,9 @@
 It imports only the standard library, numpy and sandbox_wire.py (loaded by path, not as part of the package,
 so nothing of tinygrad_edu runs here) before the student's module. The protocol travels on two private pipes,
 never on stdout/stderr: those are the student's, captured by the parent, so printing a fake reply or "PASSED"
-forges nothing. The first request ("start") sets the resource limits and imports the student's file; each
-later one calls a function or reads an attribute and gets exactly one reply:
+forges nothing. The child first says it is ready; the first request ("limits") sets the resource limits, the
+second ("start") imports the student's file; each later one calls a function or reads an attribute and gets
+exactly one reply:
     {"ok": true, "value": <encoded>}
     {"ok": false, "kind": "exception" | "exit" | "interrupt" | "memory" | "missing" | "unsendable", ...}
 Objects that are not plain data stay here in a table and travel as handles (their table index).
@@ -50,18 +51,28 @@ def _describe(obj):
 
 
 def _apply_limits(limits):
-    """Resource limits of this process (and what it starts), before any student code runs."""
-    mib = 2**20
-    settings = [(resource.RLIMIT_AS, limits["memory_mb"] * mib), (resource.RLIMIT_FSIZE, limits["file_mb"] * mib),
-                (resource.RLIMIT_CORE, 0)]
-    for which, value in settings:
-        resource.setrlimit(which, (value, value))
-    cpu = int(limits["cpu_seconds"]) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))     # SIGXCPU at the soft limit, SIGKILL at the hard one
-    if limits.get("max_tasks") and os.getuid() != 0:            # root is exempt from RLIMIT_NPROC anyway
-        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-        if hard == resource.RLIM_INFINITY or limits["max_tasks"] < hard:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits["max_tasks"], limits["max_tasks"]))
+    """Set the resource limits of this process (and what it starts) before any student code runs. Returns what
+    differs from the request, for the parent's isolation line: the limits this system refused, and those held
+    lower by a limit already in force (name -> the value set)."""
+    mib, cpu = 2**20, int(limits["cpu_seconds"]) + 1
+    wanted = [("address space", "RLIMIT_AS", limits["memory_mb"] * mib, limits["memory_mb"] * mib),
+              ("file size", "RLIMIT_FSIZE", limits["file_mb"] * mib, limits["file_mb"] * mib),
+              ("core dumps", "RLIMIT_CORE", 0, 0),
+              ("CPU time", "RLIMIT_CPU", cpu, cpu + 2)]         # SIGXCPU at the soft limit, SIGKILL at the hard one
+    if limits.get("max_tasks"):                                 # None for root, whom the kernel exempts
+        wanted.append(("processes", "RLIMIT_NPROC", limits["max_tasks"], limits["max_tasks"]))
+    refused, lowered = [], {}
+    for name, which, soft, hard in wanted:
+        try:
+            which = getattr(resource, which)
+            _, current = resource.getrlimit(which)
+            if current != resource.RLIM_INFINITY and soft > current:     # never above the limit already in force
+                soft, hard = current, current
+                lowered[name] = current
+            resource.setrlimit(which, (soft, min(hard, current) if current != resource.RLIM_INFINITY else hard))
+        except (AttributeError, ValueError, OSError):
+            refused.append(name)
+    return {"refused": refused, "lowered": lowered}
 
 
 class Child:
@@ -117,6 +128,9 @@ class Child:
         op = header.get("op")
         args = wire.decode(header.get("args", {"t": "l", "v": []}), buffers, self.lookup)
         kwargs = wire.decode(header.get("kwargs", {"t": "d", "k": [], "v": []}), buffers, self.lookup)
+        if op == "limits":
+            self.max_total = header["limits"]["memory_mb"] * 2**20
+            return _apply_limits(header["limits"])
         if op == "start":
             return self.start(header)
         if op == "call":
@@ -136,8 +150,6 @@ class Child:
 
     # ----------------------------------------------------------------------------------------- the module
     def start(self, header):
-        _apply_limits(header["limits"])
-        self.max_total = header["limits"]["memory_mb"] * 2**20
         path = os.path.join(self.workdir, header["file"])
         name = os.path.splitext(os.path.basename(path))[0]
         if not name.isidentifier() or name in sys.modules:
