@@ -129,3 +129,11 @@ def test_what_torch_refuses_is_refused_with_the_op_named():
     with pytest.raises(ValueError, match=r"pow: integers to negative integer powers"):
         2 ** tg.tensor([1, -2])
     assert (tg.tensor([1, 2]) ** -1.0).dtype == np.float32 and (tg.tensor([2]) ** 2).dtype == np.int64
+
+
+def test_functional_sigmoid_and_tanh_of_an_integer_tensor_are_float32():
+    from tinygrad_edu.nn import functional as F
+
+    assert F.sigmoid(tg.tensor([1, 2])).dtype == np.float32 and F.tanh(tg.tensor([1, 2])).dtype == np.float32
+    x = tg.tensor([0.5], requires_grad=True)
+    assert F.sigmoid(x).grad_fn.op == "Sigmoid" and F.tanh(x).grad_fn.op == "Tanh"

@@ -68,10 +68,14 @@ def relu(input):
 
 
 def sigmoid(input):
+    if isinstance(input, Tensor):     # its method: an integer tensor gives float32, as PyTorch
+        return input.sigmoid()
     return activation.Sigmoid.apply(input)
 
 
 def tanh(input):
+    if isinstance(input, Tensor):
+        return input.tanh()
     return activation.Tanh.apply(input)
 
 
