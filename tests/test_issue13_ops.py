@@ -228,3 +228,9 @@ def test_other_dim_mistakes_as_torch():
     with pytest.raises(IndexError, match=r"softmax: dimension 2 is out of range for a 1-D tensor \(expected an int "
                                          r"in \[-1, 0\]\)"):
         tg.nn.functional.softmax(tg.ones(3), 2)
+
+
+def test_flatten_refuses_a_start_after_the_end():
+    assert tg.ones(2, 3, 4).flatten(1, -1).shape == (2, 12)
+    with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0"):
+        tg.ones(2, 3).flatten(1, 0)                            # was a silent reshape to (2, 1, 3)

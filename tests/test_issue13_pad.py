@@ -86,3 +86,16 @@ def test_circular_wrapping_more_than_the_cropped_axis_is_refused(pad):
     """PyTorch accepts these, but (4, -3) returns uninitialized memory and (-3, 4) fails its own gradcheck."""
     with pytest.raises(ValueError, match=r"pad: circular sizes must be at most the length of the axis once cropped"):
         F.pad(tg.zeros(1, 2, 6 if pad != (1, -3) else 3), pad, mode="circular")
+
+
+def test_pad_modes_in_scalar_mode_equal_tensor_mode():
+    x = np.arange(6.0).reshape(1, 2, 3)
+    w = np.random.default_rng(3).standard_normal((1, 2, 5))        # every pad below gives width 5 (4 for circular)
+    for mode, pad in [("reflect", (2, 0)), ("replicate", (1, 1)), ("circular", (-1, 2)), ("constant", (3, -1))]:
+        scalars = tg.Scalar.array(x)
+        out = F.pad(scalars, pad, mode=mode)
+        weights = w[..., :out.shape[-1]]
+        (out * weights).sum().backward()
+        t = tg.tensor(x, requires_grad=True)
+        (F.pad(t, pad, mode=mode) * tg.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(tg.Scalar.grads(scalars), t.grad.data, err_msg=mode)

@@ -473,6 +473,9 @@ class Tensor(Operators, Value):
 
     def flatten(self, start_dim=0, end_dim=-1):
         s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (axes {s} > {e}) of a "
+                             f"tensor of shape {self.data.shape}")
         if self.data.ndim == 0:
             return self.reshape(1)
         shape = self.data.shape
