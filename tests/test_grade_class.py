@@ -245,3 +245,75 @@ def test_a_missing_file_or_function_fails_its_checks_saying_what_is_there(tmp_pa
         data["svm_loss_vectorized"]["output"]
     assert data["svm_loss_naive"]["status"] == "failed"        # a zero gradient where the loss changes
     assert rows[0]["score"] == "20"
+
+
+FORGED_SVM = '''
+import numpy as np
+from svm_loss_honest import svm_loss_vectorized as _true
+
+_first = {}
+
+
+def svm_loss_naive(W, X, y, reg):
+    """The right loss at the checked point, then a made-up plane whose slope is a wrong gradient (2x)."""
+    loss, dW = _true(W, X, y, reg)
+    if not _first:
+        _first.update(W=W.copy(), loss=loss, grad=2 * dW)
+        return loss, 2 * dW
+    return _first["loss"] + np.sum(_first["grad"] * (W - _first["W"])), 2 * dW
+
+
+svm_loss_vectorized = svm_loss_naive
+'''
+
+FORGED_LAYER = '''
+import numpy as np
+
+_seen = {}
+
+
+def affine_forward(x, w, b):
+    out = x @ w + b
+    if "dout" in _seen:      # after backward: an output whose sum(out * dout) has the wrong gradients as slope
+        g, dout = _seen["grads"], _seen["dout"]
+        delta = sum(np.sum(gi * (v - v0)) for gi, v, v0 in zip(g, (x, w, b), _seen["point"]))
+        out = _seen["out"] + dout * (delta / np.sum(dout * dout))
+    else:
+        _seen.update(point=(x.copy(), w.copy(), b.copy()), out=out.copy())
+    return out, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    grads = (dout @ w.T, 3 * (x.T @ dout), np.sum(dout, axis=0))     # dw three times too big
+    _seen.setdefault("dout", dout.copy())
+    _seen.setdefault("grads", grads)
+    return grads
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+@pytest.mark.slow
+def test_a_loss_made_up_to_fit_a_wrong_gradient_fails_against_the_reference(tmp_path):
+    """The student's loss agrees with its own wrong gradient (and is right at the checked point), so the check
+    of the gradient against the student's own loss passes; the reference's central differences, computed in the
+    grader, do not."""
+    svm = open(os.path.join(ROOT, "lessons", "homework", "svm_loss.py")).read()
+    forger = make_submission(tmp_path / "subs", "forger", extra_files={
+        "svm_loss_honest.py": svm, "svm_loss.py": FORGED_SVM, "layers.py": FORGED_LAYER})
+    status, results, _, table = grade([forger], tmp_path / "out")
+    assert status == 0
+    data = checks_of(results["forger"])
+    assert failed(results["forger"]) == ["affine layer", "svm_loss_naive", "svm_loss_vectorized"]
+    for name in ("affine layer", "svm_loss_naive"):
+        out = data[name]["output"]
+        assert " passed: every gradient matches" in out          # consistent with the student's own loss
+        assert "against the TA's reference" in out and "FAIL" in out.split("against the TA's reference")[1]
+    assert "numeric = 2 x dW" in data["svm_loss_naive"]["output"] or "twice" in data["svm_loss_naive"]["output"]

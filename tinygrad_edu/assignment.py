@@ -28,6 +28,10 @@ The three shapes of homework (the ones `tinygrad-edu gradcheck` knows):
   -> dict name -> gradient (gradient=None: take the grads from loss's second result, cs231n's TwoLayerNet);
   inputs(rng) -> (params, *args); reference(params, *args) -> the right loss.
 
+With a reference, the student's loss (or out) must equal the reference's at the inputs, and the student's
+gradients must also match central differences of the reference, computed by the grader (tinygrad_edu.
+grade_reference), not only those of the student's own loss.
+
 Every check: `points` (all or nothing: every gradient right, and the value when a reference is given),
 `name` (the test's name in Gradescope and the column of summary.csv; default from the function names),
 `seed` (of the rng handed to `inputs`; default from the name, the same for every student), `visibility`

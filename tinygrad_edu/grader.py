@@ -7,7 +7,8 @@ For each check of the assignment (tinygrad_edu.assignment), the student's functi
 sandbox (tinygrad_edu.grade_boxes: one HomeworkSandbox child holding all its files, a fresh one whenever the
 student's code killed the last) and tinygrad_edu.homework_sandboxed's check_*_in evaluate them there at the
 TA's inputs: the parent picks the points and dout and computes every difference, error and verdict, and
-compares the loss or output with the TA's reference.  Anything the student's code does (exits, raises, loops,
+compares the loss or output with the TA's reference and the gradients with the reference's own central
+differences (tinygrad_edu.grade_reference), computed here.  Anything the student's code does (exits, raises, loops,
 allocates, patches numpy or the checker in its own process, returns something else) is a FAIL of that check
 with the reason; nothing of one submission is shared with another (separate processes, separate copies of the
 files).  `jobs` submissions are graded at a time, each on a thread of this process that waits on its sandbox.
@@ -25,9 +26,10 @@ import numpy as np
 
 from .assignment import GradsCheck, LayerCheck, LossGradCheck
 from .grade_boxes import SubmissionBoxes
+from .grade_reference import against_reference, reference_differences
 from .grade_report import SubmissionResult, TestResult, merged_problems, short_problem, write_results_json
 
-__all__ = ["grade_submission", "grade_class", "submission_name"]
+__all__ = ["grade_submission", "grade_class", "submission_name", "reference_table"]
 
 
 def submission_name(directory):
@@ -42,9 +44,10 @@ def grade_class(assignment, directories, out, *, jobs=None, limits=None, on_done
     of directories.
     """
     jobs = jobs or os.cpu_count() or 1
+    references = reference_table(assignment)
 
     def one(directory):
-        result = grade_submission(assignment, directory, limits=limits)
+        result = grade_submission(assignment, directory, limits=limits, references=references)
         write_results_json(result, os.path.join(out, result.name, "results.json"))
         if on_done is not None:
             on_done(result)
@@ -54,18 +57,25 @@ def grade_class(assignment, directories, out, *, jobs=None, limits=None, on_done
         return list(pool.map(one, directories))
 
 
-def grade_submission(assignment, directory, *, limits=None):
+def reference_table(assignment):
+    """Per check, the central differences of the TA's reference at its inputs (None without a reference)."""
+    return tuple(reference_differences(c, i, c.max_entries) for c, i in zip(assignment.checks, assignment.inputs))
+
+
+def grade_submission(assignment, directory, *, limits=None, references=None):
     """Every check of assignment on the submission in directory -> SubmissionResult (never raises for what the
-    student's code does)."""
+    student's code does).  references: reference_table(assignment), computed once for a class."""
     from .sandbox import Limits
 
+    references = references if references is not None else reference_table(assignment)
     start = time.perf_counter()
     found = {c.file: _find_file(directory, c.file) for c in assignment.checks}
     boxes = SubmissionBoxes(directory, [p for p in found.values() if p is not None], limits or Limits())
     tests = []
     try:
-        for check, inputs, expected in zip(assignment.checks, assignment.inputs, assignment.expected):
-            tests.append(_grade_check(check, inputs, expected, directory, found[check.file], boxes))
+        for check, inputs, expected, diffs in zip(assignment.checks, assignment.inputs, assignment.expected,
+                                                  references):
+            tests.append(_grade_check(check, inputs, expected, diffs, directory, found[check.file], boxes))
     finally:
         output = boxes.close()
     header = [f"{assignment.title}: graded by tinygrad-edu grade ({len(tests)} checks)",
@@ -74,7 +84,7 @@ def grade_submission(assignment, directory, *, limits=None):
                             time.perf_counter() - start, "\n".join(header + output))
 
 
-def _grade_check(check, inputs, expected, directory, path, boxes):
+def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
     from .homework_sandboxed import CheckUsageError, StudentCodeFailure
     from .sandbox import SandboxFailure
 
@@ -90,6 +100,7 @@ def _grade_check(check, inputs, expected, directory, path, boxes):
     try:
         box, resolve = boxes.get(path)
         report = _run(check, box, resolve, _fresh(inputs), expected)
+        rows = _reference_rows(check, box, resolve, _fresh(inputs), report, diffs) if report.passed else []
     except (SandboxFailure, StudentCodeFailure) as failure:
         where = f" (in {failure.phase})" if failure.phase and failure.phase not in failure.reason else ""
         trace = f"\n{failure.traceback.rstrip()}" if failure.traceback else ""
@@ -103,13 +114,50 @@ def _grade_check(check, inputs, expected, directory, path, boxes):
                               f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-3)}",
                        (f"grader error: {type(error).__name__}",))
     text = f"{head}\n{report}"
-    problems = merged_problems(_problem(r, _batch_sizes(check, inputs)) for r in report.results if not r.passed)
+    if rows:
+        what = "L = sum(out * dout), a dout of the grader's" if isinstance(check, LayerCheck) else "loss"
+        text += (f"\nagainst the TA's reference: central differences of the reference {what}, computed by the "
+                 "grader, not in your process:\n" + "\n".join(f"  {r}" for r in rows))
+    failing = [r for r in report.results if not r.passed] + [r for r in rows if not r.passed]
+    problems = merged_problems(_problem(r, _batch_sizes(check, inputs)) for r in failing)
     if report.vacuous is not None:
         problems += (f"nothing tested: {short_problem(report.vacuous)}",)
-    if not report.passed and not problems:
+    passed = bool(report.passed) and all(r.passed for r in rows)
+    if not passed and not problems:
         problems = ("failed",)
-    score = float(check.points) if report.passed else 0.0
-    return TestResult(check.title, score, float(check.points), bool(report.passed), text, check.visibility, problems)
+    score = float(check.points) if passed else 0.0
+    return TestResult(check.title, score, float(check.points), passed, text, check.visibility, problems)
+
+
+def _reference_rows(check, box, resolve, inputs, report, diffs):
+    """The student's gradients against the reference's central differences (no rows without a reference).  A
+    layer's backward is asked once more, for the grader's own dout."""
+    from .homework_sandboxed import StudentCodeFailure
+    from .sandbox import Handle
+
+    if diffs is None:
+        return []
+    if not isinstance(check, LayerCheck):
+        return against_reference(diffs, {r.name: r.analytic_grad for r in report.results
+                                         if r.name not in ("loss", "out")})
+
+    def call(name, *args):
+        target = resolve(name)
+        return box.call_handle(target, *args) if isinstance(target, Handle) else box.call(target, *args)
+
+    first = call(check.forward, *inputs)
+    if not (isinstance(first, (tuple, list)) and len(first) == 2):
+        raise StudentCodeFailure(f"{check.forward} must return (out, cache)", check.forward)
+    grads = call(check.backward, diffs.dout.copy(), first[1])
+    floats = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray) and x.dtype.kind == "f"]
+    if isinstance(grads, np.ndarray) and len(floats) == 1:
+        grads = [grads]
+    elif isinstance(grads, (tuple, list)) and len(grads) == len(inputs) and len(grads) != len(floats):
+        grads = [grads[i] for i in floats]
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(floats):
+        raise StudentCodeFailure(f"{check.backward} returned {type(grads).__name__} where one gradient per float "
+                                 f"input ({len(floats)}) belongs", check.backward)
+    return against_reference(diffs, dict(zip(diffs.names, grads)))
 
 
 def _run(check, box, resolve, inputs, expected):
