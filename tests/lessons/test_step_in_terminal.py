@@ -61,31 +61,48 @@ def terminal(tmp_path):
 def test_step_pauses_then_b_shows_the_stepper_and_q_quits(terminal):
     first = terminal.wait_for(PROMPT)
     assert "-- step 1 --" in first
-    assert "gradient descent on L(w) = (w - 3)^2" in first         # section 1 ran up to its pause
-    assert "The computational graph" not in first                  # and nothing after it
+    assert "nudging w by h = 0.001 around w = 0" in first           # section 1 ran up to its first panel
+    assert "2. Gradient descent" not in first                      # and nothing after it
+    terminal.keys("b")                                             # a graph exists already: L = (w - 3)^2
+    at_first = terminal.wait_for("the backward pass, step by step")
+    assert "Pow → L" in at_first
 
-    terminal.keys("Enter")
-    terminal.wait_for("-- step 2 --")
-    terminal.keys("Enter")
-    after_two = terminal.wait_for("-- step 3 --")
-    # two steps on: the forward panel of f = (x + y) * z and the backward panel with its numbers
-    assert "q = x + y = -2 + 5 = 3" in after_two
-    assert "f = q * z = 3 * -4 = -12" in after_two
-    assert "df/dx = df/dq * dq/dx = -4 * 1 = -4" in after_two
-    assert "the backward pass, one node at a time" not in after_two   # the stepper section has not started
+    for step in (2, 3, 4, 5):
+        terminal.keys("Enter")
+        screen = terminal.wait_for(f"-- step {step} --")
+        if step == 2:
+            assert "gradient descent on L(w) = (w - 3)^2" in screen
+    # four steps on: the forward panel of f = (x + y) * z and the backward panel with its numbers
+    assert "q = x + y = -2 + 5 = 3" in screen
+    assert "f = q * z = 3 * -4 = -12" in screen
+    assert "df/dx = df/dq * dq/dx = -4 * 1 = -4" in screen
+    assert "the backward pass, one node at a time" not in screen      # the stepper section has not started
 
     terminal.keys("b")                                               # no Enter needed: one key
-    stepped = terminal.wait_for("the backward pass, step by step")
-    assert "Mul → f" in stepped and "Add → q" in stepped             # f's backward, op by op
-    assert stepped.count("-- step 3 --") == 2                        # b did not move on: same pause, asked again
+    stepped = terminal.wait_for("Mul → f")
+    assert "Add → q" in stepped                                      # f's backward, op by op
+    assert stepped.count("-- step 5 --") == 2                        # b did not move on: same pause, asked again
 
     terminal.keys("q")
-    quit_screen = terminal.wait_for("stopped at step 3")
+    quit_screen = terminal.wait_for("stopped at step 5")
     deadline = time.monotonic() + 20
     while not terminal.done.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert terminal.done.read_text().strip() == "0"
     assert "lesson 1 done" not in quit_screen
+
+
+def test_ctrl_c_at_a_pause_quits_with_one_line_and_status_130(terminal):
+    terminal.wait_for(PROMPT)
+    terminal.keys("C-c")
+    screen = terminal.wait_for("stopped at step 1 (Ctrl-C)")
+    deadline = time.monotonic() + 20
+    while not terminal.done.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert terminal.done.read_text().strip() == "130"
+    screen = terminal.screen()
+    assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
+    assert "lesson 1 done" not in screen
 
 
 def test_without_a_terminal_step_never_blocks():
