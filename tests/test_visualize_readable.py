@@ -3,12 +3,14 @@
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 import visualize
 from lessons import graph_examples as page_examples
 from visualize.rendering import MAX_PNG_SIDE, png_size
+from visualize.summary import fmt_norm
 
 
 def _watched(make):
@@ -71,3 +73,34 @@ def test_png_stays_within_what_viewers_open(tmp_path, capsys):
     small = visualize.render(visualize.draw(page_examples.micrograd()), tmp_path / "small", format="png")
     assert max(png_size(small)) < 2000 and capsys.readouterr().err == ""
     assert png_size(tmp_path / "long.dot") is None
+
+
+def test_truncated_bptt_copies_show_what_reached_each_step():
+    """Lesson 10's picture: the input x is used by every step; each step's dashed copy shows the gradient that
+    reached that step (exactly 0 before the cut), not x's total."""
+    from tinygrad_edu import nn
+
+    tg.manual_seed(1)
+    cell = nn.RNNCell(2, 3)
+    x = tg.Tensor(np.random.default_rng(1).standard_normal((8, 1, 2)), requires_grad=True, name="x")
+    h, first_chunk = None, None
+    with tg.watch():
+        for t in range(8):
+            if t == 4:
+                first_chunk, h = h, h.detach()         # the cut
+            with tg.scope(f"t={t}"):
+                h = cell(x[t], h)
+        loss = h.sum()
+        loss.backward()
+    source = visualize.draw_bptt(loss, first_chunk).source       # both chunks, as lesson 10 draws them
+    copies = {int(m.group(1)): m.group(2) for m in re.finditer(
+        r"cluster_\d+_step_t_(\d+) \{[^{}]*?<b>x</b><br/><font point-size=\"8\">\|grad\| ([^ ]+) in this step",
+        source)}
+    assert sorted(copies) == list(range(8))
+    for t, text in copies.items():                     # 0 before the cut, x.grad[t]'s norm after it
+        assert text == fmt_norm(float(np.linalg.norm(x.grad.numpy()[t])))
+    assert [copies[t] for t in range(4)] == ["0"] * 4 and "0" not in [copies[t] for t in range(4, 8)]
+    weights = re.findall(r"cluster_\d+_step_t_(\d+) \{[^{}]*?<b>weight_hh</b><br/><font point-size=\"8\">"
+                         r"\|grad\| ([^<]+)</font>", source)
+    assert [w for t, w in weights if int(t) < 4] == ["0 in this step"] * 4            # none reached them either
+    assert all(w.endswith("(all steps)") for t, w in weights if int(t) >= 4)          # a share we cannot tell

@@ -221,8 +221,9 @@ def _expanded_edges(scene, graph, step, shared, kept, cell, cell_path, color_by,
             if src_id in shared and sv is not None:        # a parameter every step uses: a copy in this step
                 u = f"ghost:{src_id}:{sv.key}"
                 if u not in scene.nodes:
-                    fill = grad_color(norm(src.grad)) if color_by else "#ffffff"
-                    scene.node(u, "ghost", src.name or "shared", _ghost_label(graph, src_id), step_cluster(sv),
+                    here = _reaching(graph, src, path)
+                    fill = grad_color(norm(src.grad) if here is None else here) if color_by else "#ffffff"
+                    scene.node(u, "ghost", src.name or "shared", _ghost_label(graph, src_id, here), step_cluster(sv),
                                shape="box", style="dashed,filled,rounded", fillcolor=fill,
                                fontcolor=look.font_color(fill), color="#7a7a7a", fontsize="8")
                 scene.edge(u, n.id, color="#9a9a9a", style="dashed", label=escape(label) if label else None,
@@ -301,9 +302,32 @@ def _lane_group(name, s) -> str:
     return "lane_" + ident(f"{name}_{s.lane}", 60)
 
 
-def _ghost_label(graph, node_id) -> str:
+MOVES = ("GetItem", "Reshape", "Permute", "Squeeze", "Unsqueeze")     # ops that only move entries
+
+
+def _reaching(graph, src, path):
+    """|grad| that reached this step from a shared value: the gradient of the first op after it, when that op only
+    moves entries (x[t], a reshape), so it is the shared value's gradient restricted to this step; 0 when the
+    backward pass never reached that op (a truncated step), whatever the op; None when it cannot be told apart (a
+    weight's share of its total in a step the gradient reached, or no gradient kept)."""
+    if not path or src.grad is None:
+        return None
+    outs = graph.consumers_of(path[0].id)
+    if not outs:
+        return None
+    if outs[0].grad is None:                       # gradients were kept, and none reached this op: nothing flowed
+        return 0.0
+    return norm(outs[0].grad) if path[0].op in MOVES else None
+
+
+def _ghost_label(graph, node_id, here=None) -> str:
+    """A shared value's copy in a step: its name, and the gradient that reached it in this step (`here`) or, when
+    that is not known, its total gradient over every step."""
     n = graph.node(node_id)
     text = f"<b>{escape(short(ts.shared_name(graph, node_id).rsplit('.', 1)[-1], 28))}</b>"
+    if here is not None:
+        return text + f'<br/><font point-size="8">|grad| {escape(fmt_norm(here))} in this step</font>'
     g = norm(n.grad)
-    return text + (f'<br/><font point-size="8">|grad| {escape(fmt_norm(g))}</font>' if g is not None else "")
+    return text + (f'<br/><font point-size="8">|grad| {escape(fmt_norm(g))} (all steps)</font>' if g is not None
+                   else "")
 
