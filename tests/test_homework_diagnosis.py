@@ -14,7 +14,7 @@ from rich.console import Console
 
 from tinygrad_edu.diagnosis import PATTERNS, Evidence
 from tinygrad_edu.homework_check import check_grads, check_layer, check_loss_grad
-from tinygrad_edu.homework_sandboxed import check_submission
+from tinygrad_edu.homework_submission import check_submission
 from tinygrad_edu.numeric_grad import draw_dout
 
 

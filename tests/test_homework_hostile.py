@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import cli
-from tinygrad_edu.homework_sandboxed import check_submission
+from tinygrad_edu.homework_submission import check_submission
 from tinygrad_edu.sandbox import Limits, bwrap_status
 
 BWRAP, BWRAP_WHY = bwrap_status()

@@ -120,7 +120,7 @@ def test_a_loss_without_its_gradient_is_told_what_to_return(tmp_path):
 
 
 def test_a_helper_module_beside_the_file_is_imported(tmp_path):
-    from tinygrad_edu.homework_sandboxed import check_submission
+    from tinygrad_edu.homework_submission import check_submission
 
     (tmp_path / "helpers.py").write_text("import numpy as np\ndef square_loss(W):\n"
                                          "    return float(np.sum(W ** 2)), 2 * W\n")

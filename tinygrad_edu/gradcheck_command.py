@@ -66,7 +66,7 @@ def run(args, console=None):
     from rich.console import Console
 
     from .homework_check import MAX_ENTRIES
-    from .homework_sandboxed import CheckUsageError, check_submission
+    from .homework_submission import CheckUsageError, check_submission
     from .sandbox import Limits
 
     path, sep, function = args.target.rpartition(":")

@@ -1,225 +1,55 @@
 """Checking homework code that runs in a sandbox: the child evaluates, the parent judges.
 
-    HomeworkSandbox(path, limits=, directory=)               a Sandbox whose child also holds the checker's
-                                                             evaluation helpers (homework_driver.py)
-    check_submission(path, function="check", limits=...)     `tinygrad-edu gradcheck FILE.py:FUNCTION`: run the
-                                                             student's check() in a fresh sandbox -> SubmissionResult
-    check_grads_in(box, loss_fn, holder, ...)                 one check on TA-built inputs in an open HomeworkSandbox
-    check_loss_grad_in(box, fn, W, *args, ...)                    (what the class grader calls, one per check)
-    check_layer_in(box, forward, backward, *inputs, ...)
+    check_grads_in(box, loss_fn, holder, ...)          one check on TA-built inputs in an open HomeworkSandbox
+    check_loss_grad_in(box, fn, W, *args, ...)             (homework_box.py; what the class grader calls, and
+    check_layer_in(box, forward, backward, *inputs, ...)   homework_submission.check_submission for check())
 
 The student's code runs only in the child process of the sandbox.  The parent chooses the entries to perturb,
 the step h and a layer's upstream gradient dout (drawn from os.urandom, never equal to an input); the child only
 evaluates the student's functions at those points and sends back plain numbers and arrays.  Central
 differences, relative errors, kinks, verdicts and diagnoses are computed here, in the parent (numeric_grad.py,
 diagnosis.py).  Whatever the student's code returns is data: a returned report object, a patched HomeworkReport
-or checker function in the child change nothing, because the parent never asks the child for a verdict.
+or checker function in the child change nothing, because the parent never asks the child for a verdict.  With
+the TA's `reference`, the student's function is also compared with it at every point evaluated.
 
-A failure of the student's code (an exception, sys.exit/os._exit, a timeout, running out of memory, malformed
-data such as a gradient that is not an array) is a FAIL with one plain sentence naming the cause and where it
-happened; a mistake of the person running the check (no such file or function, bad options) is a
-CheckUsageError (exit status 2 on the command line).
+A failure of the student's code (an exception, sys.exit/os._exit, a timeout, running out of memory) raises
+SandboxFailure, malformed data (a gradient that is not an array) StudentCodeFailure: both a FAIL with one plain
+sentence naming the cause and where it happened; a mistake of the TA (bad inputs or options) is a
+CheckUsageError.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import tempfile
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from .diagnosis import diagnose
-from .gradient_report import HomeworkReport, Mutation, ParamResult
-from .homework_check import MAX_ENTRIES, RTOL, _check_options, _layer_grads, batch_sizes, regularization
+from .gradient_report import HomeworkReport, ParamResult
+from .homework_box import (
+    HomeworkSandbox,
+    StudentCodeFailure,
+    _ask,
+    _dedupe,
+    _float_input,
+    _grad,
+    _mutations,
+    _name,
+    _number,
+    _numbers,
+    _options,
+    _Pace,
+    _points,
+    _what,
+)
+from .homework_check import MAX_ENTRIES, RTOL, _layer_grads, batch_sizes, regularization
 from .homework_inputs import _Precision
 from .numeric_grad import NOISE, CheckUsageError, H, compare, draw_dout, rel_error, sample_entries, vacuous_reason
-from .sandbox import Handle, Limits, Sandbox, SandboxFailure
 
-__all__ = ["check_submission", "check_grads_in", "check_loss_grad_in", "check_layer_in", "SubmissionResult",
-           "CheckUsageError", "StudentCodeFailure", "HomeworkSandbox"]
+__all__ = ["check_grads_in", "check_loss_grad_in", "check_layer_in", "CheckUsageError", "StudentCodeFailure",
+           "HomeworkSandbox", "VALUE_RTOL"]
 
-_DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "homework_driver.py")
-_DRIVER_FILE = "_tinygrad_edu_driver.py"
 VALUE_RTOL = 1e-6        # a loss / forward output agrees with the TA's reference at this relative error
-
-
-class StudentCodeFailure(Exception):
-    """The student's code sent malformed data (a gradient that is not an array, the wrong number of gradients):
-    a FAIL, never a pass.  reason: one plain sentence; phase: the call it came from; traceback: "" (no frames).
-    tinygrad_edu.sandbox.SandboxFailure (the child raised, exited, timed out, died) is the other kind of FAIL;
-    check_submission reports both, the per-check functions let both propagate.
-    """
-
-    def __init__(self, reason, phase="", traceback=""):
-        super().__init__(reason)
-        self.reason, self.phase, self.traceback = reason, phase, traceback
-
-
-# ------------------------------------------------------------------------------------------------ the sandbox
-class HomeworkSandbox(Sandbox):
-    """A Sandbox (same arguments) whose child imports the checker's helpers, which import the student's file.
-
-    The submission (the file alone with its sibling .py files, or `directory`) is staged in a temporary folder
-    beside a copy of homework_driver.py, which the sandbox loads as its module: every name the driver does not
-    define is the student's, so box.call("affine_forward", ...) works as with a plain Sandbox.
-    """
-
-    def __init__(self, path, limits=None, *, directory=None, isolation="auto"):
-        path = os.path.abspath(os.fspath(path))
-        if not os.path.isfile(path):
-            raise ValueError(f"HomeworkSandbox: the student's file {path} does not exist (or is not a file)")
-        source = os.path.dirname(path) if directory is None else os.path.abspath(os.fspath(directory))
-        if not path.startswith(source + os.sep):
-            raise ValueError(f"HomeworkSandbox: the file {path} is not inside the submission folder {source}")
-        self.student_path = path
-        self._staging = tempfile.mkdtemp(prefix="tinygrad-edu-homework-")
-        try:
-            if directory is None:                # the file and its sibling modules, not the whole folder
-                for name in os.listdir(source):
-                    full = os.path.join(source, name)
-                    if (name.endswith(".py") and os.path.isfile(full) and not os.path.islink(full)) or full == path:
-                        shutil.copy2(full, self._staging)
-            else:
-                shutil.copytree(source, self._staging, dirs_exist_ok=True, symlinks=True,
-                                ignore=shutil.ignore_patterns("__pycache__", ".git"))
-            with open(_DRIVER) as f:
-                driver = f.read()
-            with open(os.path.join(self._staging, _DRIVER_FILE), "w") as f:
-                f.write(f"_STUDENT_FILE = {os.path.relpath(path, source)!r}\n{driver}")
-            super().__init__(os.path.join(self._staging, _DRIVER_FILE), limits, directory=self._staging,
-                             isolation=isolation)
-        except BaseException:
-            shutil.rmtree(self._staging, ignore_errors=True)
-            raise
-
-    def start(self):
-        try:
-            return super().start()
-        except SandboxFailure as failure:
-            raise _renamed(failure, {}) from None
-
-    def close(self):
-        super().close()
-        shutil.rmtree(self._staging, ignore_errors=True)
-
-
-def _renamed(failure, names):
-    """failure with the driver's helper names replaced by what the student's code was doing, driver frames cut."""
-    reason, phase = failure.reason, failure.phase
-    for helper, said in names.items():
-        reason, phase = reason.replace(helper, said), phase.replace(helper, said)
-    lines, kept, skip = failure.traceback.splitlines(), [], False
-    for line in lines:
-        if line.startswith("  File "):
-            skip = _DRIVER_FILE in line
-        if not skip:
-            kept.append(line)
-    return SandboxFailure(reason, phase, "\n".join(kept), kind=failure.kind)
-
-
-def _ask(box, helper, doing, *args):
-    """One helper call in the child; a failure names `doing` (the student's function and what it was asked)."""
-    if not isinstance(box, HomeworkSandbox):
-        raise TypeError(f"the sandboxed checks need a HomeworkSandbox (tinygrad_edu.homework_sandboxed), got "
-                        f"{type(box).__name__}: open it with HomeworkSandbox(path, limits=..., directory=...)")
-    try:
-        return box.call(helper, *args)
-    except SandboxFailure as failure:
-        raise _renamed(failure, {helper: doing}) from None
-
-
-class _Pace:
-    """How many points to send per call: as many as fit in a quarter of the per-call timeout, judged by how long
-    the first evaluation took, so slow but honest code (cs231n's naive loops) is never timed out by batching."""
-
-    def __init__(self, box):
-        self.box, self.started = box, time.monotonic()
-
-    def first_done(self):
-        self.each = max(time.monotonic() - self.started, 1e-4)
-
-    def calls(self, helper, doing, make_args, flat, points):
-        """The helper's replies, one per chunk of (flat, points)."""
-        size = max(1, int(0.25 * self.box.limits.timeout / self.each))
-        return [_ask(self.box, helper, doing, *make_args(flat[i:i + size], points[i:i + size]))
-                for i in range(0, len(flat), size)]
-
-
-def _name(fn, default="your function"):
-    """The student's function's name for the report ("loss_fn" for a lambda, as the in-process checkers say)."""
-    name = fn if isinstance(fn, str) else fn.type_name if isinstance(fn, Handle) else ""
-    name = name.rsplit("<locals>.", 1)[-1]              # check.<locals>.loss -> loss
-    return default if not name or "<lambda>" in name else name
-
-
-def _what(value):
-    """How to name a value the student's code sent where data belonged."""
-    if isinstance(value, Handle):
-        return f"a {value.type_name} object"
-    if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
-        return f"a {value[1:-1]}"
-    if isinstance(value, np.ndarray):
-        return f"an array of dtype {value.dtype} and shape {value.shape}"
-    return f"a {type(value).__name__}"
-
-
-def _number(value, said, phase):
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise StudentCodeFailure(f"{said} must be a number, but it is {_what(value)}", phase)
-
-
-def _numbers(values, count, said, phase):
-    if not isinstance(values, list) or len(values) != count:
-        raise StudentCodeFailure(f"the sandbox sent {_what(values)} where {count} values of {said} belong", phase)
-    return np.array([_number(v, said, phase) for v in values], dtype=np.float64)
-
-
-def _grad(value, said, phase):
-    """The student's gradient as a float64 array (a copy); malformed -> StudentCodeFailure."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = np.asarray(value, dtype=np.float64)
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiub":
-        raise StudentCodeFailure(f"{said} must be a numeric array, but it is {_what(value)}"
-                                 + (": the gradient was never computed" if value is None else ""), phase)
-    return np.array(value, dtype=np.float64)
-
-
-def _float_input(value, label, notes):
-    """A TA-built float array as float64 (a copy), noting lower precision."""
-    array = np.asarray(value)
-    if array.dtype.kind == "f" and array.dtype != np.float64:
-        notes.append(f"{label} is {array.dtype}; checked as a float64 copy (float32 central differences are noise)")
-    return np.array(array, dtype=np.float64) if array.dtype.kind == "f" else np.array(array)
-
-
-def _mutations(by, found, labels=None):
-    out = {}
-    for item in found if isinstance(found, list) else []:
-        if not (isinstance(item, list) and len(item) == 3):
-            continue
-        what, count, first = item
-        what = labels[what] if labels is not None and isinstance(what, int) and 0 <= what < len(labels) else what
-        if isinstance(what, str) and isinstance(count, int):
-            index = tuple(int(i) for i in first) if isinstance(first, list) else None
-            out.setdefault(what, Mutation(by, what, count, index))
-    return list(out.values())
-
-
-def _options(h, rtol, seed):
-    _check_options(h, rtol, seed)
-    return secrets.randbits(32) if seed is None else int(seed)
-
-
-def _points(array, index, h):
-    """The entries and values to evaluate at: every entry at x + h, then every entry at x - h."""
-    flat = np.asarray(array, dtype=np.float64).reshape(-1)[index]
-    entries = [int(i) for i in index]
-    return entries + entries, np.concatenate([flat + h, flat - h]).tolist()
 
 
 def _value_row(name, got, expected, atol=0.0):
@@ -376,13 +206,6 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
     return _finish(f"check_grads({by})", verdicts, h, rtol, atol, notes, _dedupe(mutations), (), box, extra, seed)
 
 
-def _dedupe(mutations):
-    seen = {}
-    for m in mutations:
-        seen.setdefault((m.by, m.what), m)
-    return list(seen.values())
-
-
 def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rtol=RTOL, max_entries=MAX_ENTRIES,
                        seed=None, arg_names=None, reference=None) -> HomeworkReport:
     """check_loss_grad on TA-built inputs in `box`: fn(W, *args) -> (loss, dW) (cs231n's svm_loss_naive).
@@ -516,124 +339,3 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
     row = _agreement(row, "sum(out * dout)", ref_got, ref_expected, ref_where, atol * h)
     extra = () if row is None else (row,)
     return _finish(f"check_layer({fwd}, {bwd})", verdicts, h, rtol, atol, notes, mutations, (), box, extra, seed)
-
-
-# ------------------------------------------------------------------------------------------------ a whole file
-@dataclass
-class SubmissionResult:
-    """What check_submission found.
-
-    reports: one HomeworkReport per check the student's function returned (those finished before a failure);
-    failure: None, or the reason the student's code failed (a sentence; a FAIL); failure_phase/failure_traceback:
-    where (the last frames in the student's file); usage_error: None, or why the check could not run (exit 2);
-    isolation: which isolation was in force (Sandbox.isolation); stdout/stderr: the child's output, truncated.
-    passed: no failure, no usage error, at least one report, every report passed.  exit_code: 0 / 1 / 2.
-    """
-
-    path: str
-    function: str
-    reports: list = field(default_factory=list)
-    failure: str | None = None
-    failure_phase: str = ""
-    failure_traceback: str = ""
-    usage_error: str | None = None
-    isolation: str = ""
-    stdout: str = ""
-    stderr: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return (self.failure is None and self.usage_error is None and bool(self.reports)
-                and all(r.passed for r in self.reports))
-
-    @property
-    def exit_code(self) -> int:
-        if self.usage_error is not None:
-            return 2
-        return 0 if self.passed else 1
-
-
-def check_submission(path, function="check", *, limits=None, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=None,
-                     isolation="auto"):
-    """Run `function` (no arguments) of the student's file `path` in a fresh HomeworkSandbox and check what it
-    returns.
-
-    function returns one check or a list of them, each a dict of one checker's arguments (lessons/homework/
-    README.md): {"loss_fn", "params", "grads"} | {"fn", "W", "args"} | {"forward", "backward", "inputs"}.  Its
-    objects stay in the child; the parent sends the points.  Options in those dicts that set the verdict (h,
-    rtol, dout, ...) are ignored, with a note.  limits: a tinygrad_edu.sandbox.Limits (default: its defaults);
-    seed: the sampling of entries of large arrays (None: random).  Never raises for anything the student's code
-    does: returns a SubmissionResult (failure set) instead.  Raises CheckUsageError for bad options.
-    """
-    seed = _options(h, rtol, seed)
-    if max_entries is not None and int(max_entries) < 1:
-        raise CheckUsageError(f"max_entries must be a positive number of entries (or None for all), got {max_entries}")
-    result = SubmissionResult(str(path), function)
-    if not os.path.isfile(path):
-        result.usage_error = f"no such file: {path}"
-        return result
-    if limits is not None and not isinstance(limits, Limits):
-        raise CheckUsageError(f"limits must be a tinygrad_edu.sandbox.Limits, got {type(limits).__name__}")
-    box = HomeworkSandbox(path, limits, isolation=isolation)
-    try:
-        result.isolation = box.isolation
-        box.start()
-        described = _ask(box, "_tgedu_check", f"{function}()", function)
-        if isinstance(described, dict) and isinstance(described.get("usage"), str):
-            result.usage_error = described["usage"]
-            return result
-        specs = described.get("checks") if isinstance(described, dict) else None
-        if not isinstance(specs, list) or not specs:
-            raise StudentCodeFailure(f"{function}() returned nothing to check", f"{function}()")
-        for k, spec in enumerate(specs):
-            result.reports.append(_run_spec(box, spec, function, k, h, rtol, max_entries, seed))
-    except SandboxFailure as failure:
-        result.failure, result.failure_phase, result.failure_traceback = failure.reason, failure.phase, \
-            failure.traceback
-    except StudentCodeFailure as failure:
-        result.failure, result.failure_phase = failure.reason, failure.phase
-    except CheckUsageError as error:                     # here every input came from the student's check()
-        result.failure, result.failure_phase = str(error), f"{function}()"
-    finally:
-        box.close()
-        result.stdout, result.stderr = box.stdout, box.stderr
-    return result
-
-
-_ACCEPTED = ("{'loss_fn', 'params', 'grads'} | {'fn', 'W', 'args'} | {'forward', 'backward', 'inputs'}")
-
-
-def _run_spec(box, spec, function, k, h, rtol, max_entries, seed):
-    where = f"{function}()" + (f"[{k}]" if k else "")
-    if not isinstance(spec, dict) or spec.get("form") not in ("check_grads", "check_loss_grad", "check_layer"):
-        kind = spec.get("type", "?") if isinstance(spec, dict) else "?"
-        keys = f" with keys {spec['keys']}" if isinstance(spec, dict) and spec.get("keys") else ""
-        raise StudentCodeFailure(f"{where} returned a {kind}{keys}, not a dict of one checker's arguments "
-                                 f"({_ACCEPTED}); a report or verdict is never accepted: the checker computes "
-                                 "its own", where)
-    if "bad" in spec:
-        raise StudentCodeFailure(f"{where}: {spec['bad']}", where)
-    options = spec.get("options") if isinstance(spec.get("options"), dict) else {}
-    settings = dict(h=h, rtol=rtol, max_entries=max_entries, seed=seed)
-    form = spec["form"]
-    if form == "check_grads":
-        names = options.get("names")
-        report = check_grads_in(box, spec["loss_fn"], spec["holder"], grads="__held__",
-                                names=[names] if isinstance(names, str) else names, **settings)
-    elif form == "check_loss_grad":
-        W, args = spec.get("W"), spec.get("args")
-        if not isinstance(W, np.ndarray) or W.dtype.kind != "f":
-            raise StudentCodeFailure(f"{where}: W must be a float numpy array, but it is {_what(W)}", where)
-        report = check_loss_grad_in(box, spec["fn"], W, *(args if isinstance(args, list) else []),
-                                    name=str(options.get("name", "W")), arg_names=spec.get("arg_names"), **settings)
-    else:
-        inputs = spec.get("inputs") if isinstance(spec.get("inputs"), list) else []
-        names = options.get("names")
-        names = names if isinstance(names, (list, tuple)) and len(names) == len(inputs) else spec.get("arg_names")
-        report = check_layer_in(box, spec["forward"], spec["backward"], *inputs, names=names, **settings)
-    ignored = spec.get("ignored") if isinstance(spec.get("ignored"), list) else []
-    if ignored:
-        note = (f"{where} set {', '.join(map(str, ignored))}: ignored. The checker sets the step and the thresholds, "
-                "samples the entries and draws dout itself")
-        report = replace(report, notes=report.notes + (note,))
-    return report
