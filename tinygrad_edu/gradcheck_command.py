@@ -1,6 +1,6 @@
 """`tinygrad-edu gradcheck FILE.py:FUNCTION [--timeout S] [--memory MB] [--max-entries N] [--seed S]`.
 
-The student's file runs in a sandbox (homework_sandboxed.check_submission); this module parses the target,
+The student's file runs in a sandbox (homework_submission.check_submission); this module parses the target,
 prints the reports, the failure or the usage error, and returns the exit status: 0 every gradient matches,
 1 FAIL (a wrong gradient, or the homework code failed: raised, exited, timed out, ran out of memory, sent
 something that is not data), 2 usage error (no such file or function, bad options).

@@ -1,6 +1,6 @@
 """The homework checker's side of a sandbox: loaded by the sandboxed child AS the submission's module.
 
-homework_sandboxed.HomeworkSandbox copies this file beside the student's file (with one first line naming that
+homework_box.HomeworkSandbox copies this file beside the student's file (with one first line naming that
 file) and has the sandbox import it: importing it imports the student's file, and every name it does not define
 is looked up in the student's module (module __getattr__), so box.call("affine_forward", ...) reaches the
 student's function.  Its own functions, all named _tgedu_*, evaluate the student's functions at the points the
