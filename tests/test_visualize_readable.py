@@ -104,3 +104,6 @@ def test_truncated_bptt_copies_show_what_reached_each_step():
                          r"\|grad\| ([^<]+)</font>", source)
     assert [w for t, w in weights if int(t) < 4] == ["0 in this step"] * 4            # none reached them either
     assert all(w.endswith("(all steps)") for t, w in weights if int(t) >= 4)          # a share we cannot tell
+    dashed = [line for line in source.splitlines() if "style=dashed" in line and "->" in line]
+    assert dashed and not any("→" in line for line in dashed)      # one short label per copy's arrow
+    assert any('label=<[3]>' in line for line in dashed)            # x enters step 3 through x[3]

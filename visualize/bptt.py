@@ -226,7 +226,10 @@ def _expanded_edges(scene, graph, step, shared, kept, cell, cell_path, color_by,
                     scene.node(u, "ghost", src.name or "shared", _ghost_label(graph, src_id, here), step_cluster(sv),
                                shape="box", style="dashed,filled,rounded", fillcolor=fill,
                                fontcolor=look.font_color(fill), color="#7a7a7a", fontsize="8")
-                scene.edge(u, n.id, color="#9a9a9a", style="dashed", label=escape(label) if label else None,
+                # only the op the shared value enters: a step has one such arrow per shared value, side by side, and
+                # whole op paths on each ran into one another ("[0] → Affine Affine")
+                first = _op_symbol(graph, path[0]) if path and n.kind == "value" else ""
+                scene.edge(u, n.id, color="#9a9a9a", style="dashed", label=escape(first) if first else None,
                            fontcolor="#7a7a7a")
                 continue
             su = None if src_id in shared else step.get(src_id)
