@@ -161,7 +161,7 @@ _PATTERNS = (   # (regex on a diagnosis sentence of tinygrad_edu.diagnosis, shor
 _FAILURES = (   # a failure of the student's code (SandboxFailure.reason) -> its kind, without the call it was in
     (r"timed out", "timed out"),
     (r"out of memory|MemoryError", "ran out of memory"),
-    (r"sys\.exit|os\._exit|exited|exit status", "exited during the check"),
+    (r"sys\.exit|os\._exit|exited|exit status", "exited"),
     (r"killed|signal", "killed by a signal"),
     (r"syntax ?error", "syntax error"),
     (r"raised (\w+)", "raised {0}"),
@@ -178,7 +178,8 @@ def short_problem(text, name=None):
     for pattern, label in _FAILURES:
         m = re.search(pattern, text, re.IGNORECASE)
         if m:
-            return label.format(*m.groups())
+            when = " while imported" if re.search(r"while your file was imported|at import", text) else ""
+            return label.format(*m.groups()) + when
     first = re.split(r"[:.;(]", text, maxsplit=1)[0].strip()
     first = re.sub(r"\s+", " ", first)[:60]
     return f"{first} ({g})" if name else first
