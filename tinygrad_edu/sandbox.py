@@ -20,13 +20,9 @@ the process is gone (exit, timeout, crash) every later call raises SandboxFailur
 
 from __future__ import annotations
 
-import errno
-import functools
 import itertools
-import math
 import os
 import secrets
-import select
 import shutil
 import signal
 import subprocess
@@ -36,13 +32,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
+from . import sandbox_os as system
 from . import sandbox_wire as wire
+from .sandbox_os import bwrap_status
 
 __all__ = ["Sandbox", "Limits", "SandboxFailure", "Handle", "bwrap_status"]
 
-_NUMPY_HOME = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
 _MAX_COPY = 256 * 2**20            # a submission folder larger than this is a TA's mistake, not homework
 _SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
@@ -122,108 +117,6 @@ class Handle:
 
     def __hash__(self):
         return hash((self.id, self._owner))
-
-
-# -------------------------------------------------------------------------------------------------------- bubblewrap
-def _visible_dirs():
-    """The folders a sandboxed python needs, shown read-only: the system's (/usr, /etc), the interpreter's
-    prefixes (the venv and the python it was made from), numpy's folder and tinygrad_edu's package (students
-    may import it). Everything else (the TA's files, other submissions, home folders) is not there at all."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    wanted = ["/usr", "/etc", sys.prefix, sys.base_prefix, sys.exec_prefix, _NUMPY_HOME, here]
-    wanted += [os.path.dirname(os.path.realpath(sys.executable))]
-    folders = []
-    for folder in sorted({os.path.realpath(f) for f in wanted} | {os.path.abspath(f) for f in wanted}):
-        if folder != "/" and os.path.isdir(folder) and not any(folder.startswith(kept + os.sep) for kept in folders):
-            folders.append(folder)
-    return folders
-
-
-def _bwrap_args(bwrap, root, workdir):
-    """bwrap's command prefix: only _visible_dirs() (read-only) and `root` (holding workdir, writable) exist, with
-    a fresh /tmp, /dev and /proc; no network, own PID namespace, no capabilities, killed with its parent."""
-    args = [bwrap, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]      # first: a venv under /tmp stays seen
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):     # /bin -> usr/bin on merged-/usr systems
-        path = "/" + name
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-    for folder in _visible_dirs():
-        args += ["--ro-bind", folder, folder]
-    args += ["--bind", root, root, "--remount-ro", "/",
-             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-             "--new-session", "--cap-drop", "ALL", "--chdir", workdir, "--"]
-    return args
-
-
-@functools.cache
-def bwrap_status():
-    """(path of a working bwrap, "") or (None, why it is not used); checked once per process."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return None, "bwrap is not installed (Debian package bubblewrap)"
-    root = tempfile.mkdtemp(prefix="tinygrad-edu-bwrap-probe-")
-    try:
-        run = subprocess.run([*_bwrap_args(bwrap, root, root), sys.executable, "-I", "-c", "pass"],
-                             capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as error:
-        return None, f"bwrap failed to start ({error})"
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    if run.returncode != 0:
-        message = run.stderr.decode(errors="replace").strip().splitlines()
-        return None, f"bwrap does not work here ({message[-1] if message else f'exit status {run.returncode}'})"
-    return bwrap, ""
-
-
-# ----------------------------------------------------------------------------------------------------- output capture
-class _Capture:
-    """One output pipe, drained on a thread, keeping its first and last `keep // 2` bytes and the total count.
-
-    Reads happen under a lock, on the thread or in text() (which takes what is in the pipe right now), so the
-    text after a call holds everything the child wrote before it replied.
-    """
-
-    def __init__(self, fd, keep):
-        self.fd, self.half, self.head, self.tail, self.total = fd, keep // 2, bytearray(), bytearray(), 0
-        self.ended = self.closed = False
-        os.set_blocking(fd, False)
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._drain, daemon=True)
-        self.thread.start()
-
-    def _drain(self):
-        while self._pump():
-            _poll([self.fd])
-        with self.lock:                     # only this thread closes the fd, so select never sees a reused number
-            os.close(self.fd)
-            self.closed = True
-
-    def _pump(self):
-        """Read what the pipe holds now; False once it has ended."""
-        with self.lock:
-            while not self.ended:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except BlockingIOError:
-                    return True
-                if not chunk:
-                    self.ended = True
-                    break
-                self.total += len(chunk)
-                room = max(self.half - len(self.head), 0)
-                self.head += chunk[:room]
-                self.tail += chunk[room:]
-                del self.tail[:-self.half or len(self.tail)]
-            return False
-
-    def text(self):
-        self._pump()
-        with self.lock:
-            cut = self.total - len(self.head) - len(self.tail)
-            middle = f"\n[... {cut} bytes cut ...]\n".encode() if cut else b""
-            return (bytes(self.head) + middle + bytes(self.tail)).decode(errors="replace")
 
 
 # ------------------------------------------------------------------------------------------------------------ sandbox
@@ -306,7 +199,7 @@ class Sandbox:
             self._await_ready()
             self._deadline_all = time.monotonic() + self.limits.total
             limits = {"memory_mb": int(self.limits.memory_mb), "file_mb": int(self.limits.file_mb),
-                      "cpu_seconds": self.limits.cpu, "max_tasks": _max_tasks(self.limits.max_processes)}
+                      "cpu_seconds": self.limits.cpu, "max_tasks": system.max_tasks(self.limits.max_processes)}
             self._note_limits(self._request({"op": "limits", "limits": limits}, "setting the limits"))
             file = os.path.relpath(self.path, self.directory or os.path.dirname(self.path))
             self._request({"op": "start", "file": file}, "import")
@@ -385,26 +278,26 @@ class Sandbox:
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
         # -I: no PYTHON* variables, no user site, no script folder on sys.path; numpy's folder is passed instead
         # so a numpy from PYTHONPATH or the user site still imports
-        command = [sys.executable, "-I", "-B", _CHILD, str(request_r), str(reply_w), _NUMPY_HOME]
+        command = [sys.executable, "-I", "-B", _CHILD, str(request_r), str(reply_w), system.NUMPY_HOME]
         if self._bwrap:
-            command = _bwrap_args(self._bwrap, self._root, self.workdir) + command
+            command = system.bwrap_args(self._bwrap, self._root, self.workdir) + command
         try:
             self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
                                           pass_fds=(request_r, reply_w), cwd=self.workdir, env=env,
                                           start_new_session=True)
         except BaseException:
             for fd in (self._req, self._rep, out_r, err_r):
-                _close(fd)
+                system.close_fd(fd)
             raise
         finally:
             for fd in (request_r, reply_w, out_w, err_w):
-                _close(fd)
+                system.close_fd(fd)
         os.set_blocking(self._req, False)
         os.set_blocking(self._rep, False)
         self._reader = os.fdopen(self._rep, "rb", buffering=0)
         self._pidfd = os.pidfd_open(self._proc.pid) if hasattr(os, "pidfd_open") else None
         keep = int(self.limits.output_kb * 1024)
-        self._captures = [_Capture(out_r, keep), _Capture(err_r, keep)]
+        self._captures = [system.OutputCapture(out_r, keep), system.OutputCapture(err_r, keep)]
 
     def close(self):
         """Kill the process group (and with it any process the student left running), remove the directory."""
@@ -414,16 +307,16 @@ class Sandbox:
                 self._kill(proc)
             proc.wait()
             for fd in (self._req,):
-                _close(fd)
+                system.close_fd(fd)
             self._reader.close()
             if self._pidfd is not None:
-                _close(self._pidfd)
+                system.close_fd(self._pidfd)
             for capture in self._captures:
                 capture.thread.join(timeout=2)
             if self._failure is None:
                 self._failure = SandboxFailure("the sandbox was closed", "close", kind="dead")
         if getattr(self, "_root", None):
-            shutil.rmtree(self._root, onerror=_force_remove)
+            shutil.rmtree(self._root, onerror=system.force_remove)
             self._root = None
 
     def _kill(self, proc):
@@ -432,7 +325,7 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         if not self._bwrap:                         # without a PID namespace: also what left the group (setsid)
-            _kill_marked(self._marker)
+            system.kill_marked(self._marker)
 
     @property
     def alive(self):
@@ -582,7 +475,7 @@ class Sandbox:
         """Until fd is ready; _TimedOut past the deadline, _Died when the child has exited."""
         while True:
             if self._exited():
-                if not write and _poll([fd], 0):
+                if not write and system.poll([fd], 0):
                     return                      # it wrote (part of) a reply before it went: read that first
                 raise _Died
             left = deadline - time.monotonic()
@@ -590,7 +483,7 @@ class Sandbox:
                 raise _TimedOut
             watch = [self._pidfd] if self._pidfd is not None else []
             step = left if self._pidfd is not None else min(left, 0.1)
-            if fd in _poll(watch + ([] if write else [fd]), step, write=[fd] if write else []):
+            if fd in system.poll(watch + ([] if write else [fd]), step, write=[fd] if write else []):
                 return
 
     def _await_exit(self, seconds):
@@ -598,7 +491,7 @@ class Sandbox:
         end = time.monotonic() + seconds
         while not self._exited() and time.monotonic() < end:
             if self._pidfd is not None:
-                _poll([self._pidfd], end - time.monotonic())
+                system.poll([self._pidfd], end - time.monotonic())
             else:
                 time.sleep(0.01)
 
@@ -682,49 +575,6 @@ class Sandbox:
         self._fail(failure, kill=phase == "import")     # a failed import leaves nothing to call
 
 
-def _kill_marked(marker):
-    """SIGKILL every process whose environment holds TINYGRAD_EDU_SANDBOX=marker: the student's processes that
-    left the process group (a daemon, setsid) but kept the environment they were started with."""
-    needle = f"TINYGRAD_EDU_SANDBOX={marker}".encode()
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                with open(f"/proc/{entry}/environ", "rb") as f:
-                    if needle in f.read().split(b"\0"):
-                        os.kill(int(entry), signal.SIGKILL)
-            except OSError:
-                pass                            # gone, or not ours to read
-
-
-def _max_tasks(extra):
-    """RLIMIT_NPROC for the child: it counts every task (process or thread) of the user, machine-wide, so the
-    limit is what the user runs now plus `extra`, counted here (under bwrap the child sees only its namespace).
-    None for root, whom the kernel does not hold to it."""
-    if os.getuid() == 0 or not os.path.isdir("/proc"):
-        return None
-    uid, count = os.getuid(), 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry}/task"))
-            except OSError:
-                pass                            # it ended while we counted
-    return count + int(extra)
-
-
-def _poll(fds, timeout=None, write=()):
-    """The fds ready to read (or, for `write`, to write; hang-ups and errors count as ready) within timeout seconds.
-    poll, not select: a grader with many open files may hand us fd numbers above select's limit of 1024."""
-    poller = select.poll()
-    for fd in fds:
-        poller.register(fd, select.POLLIN)
-    for fd in write:
-        poller.register(fd, select.POLLOUT)
-    ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
-    return {fd for fd, _ in poller.poll(ms)}
-
-
 def _during(phase, word="during"):
     if phase == "import":
         return "while your file was imported"
@@ -746,21 +596,3 @@ def _signame(signo):
 
 def _text(value, limit=4000):
     return value[:limit] if isinstance(value, str) else ""
-
-
-def _close(fd):
-    try:
-        os.close(fd)
-    except OSError as error:
-        if error.errno != errno.EBADF:
-            raise
-
-
-def _force_remove(function, path, _info):
-    """rmtree's error handler: the student may have made its files read-only; make them writable and retry."""
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        function(path)
-    except OSError:
-        pass
