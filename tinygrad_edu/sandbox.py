@@ -6,9 +6,10 @@
         dx, dw, db = box.call("affine_backward", dout, cache)
 
 Each Sandbox is a fresh process (sandbox_child.py) in its own session and process group, started in a fresh
-temporary directory holding a copy of the submission only, under bubblewrap where `bwrap` works (read-only file
-system except that directory, private /tmp, no network, own PID namespace, no capabilities) and with resource
-limits set before the student's code runs (address space, CPU time, file size, processes). Arguments and results
+temporary directory holding a copy of the submission only, under bubblewrap where `bwrap` works (only the system,
+python, numpy and tinygrad_edu visible and read-only, private /tmp, no network, own PID namespace, no
+capabilities; sandbox_os.py) and with resource limits set before the student's code runs (address space, CPU
+time, file size, processes). Arguments and results
 cross two private pipes as JSON plus raw array bytes (sandbox_wire.py; never pickle): arrays bit-exact, numbers,
 tuples, lists, dicts as data, any other object as a Handle to pass back. The student's stdout/stderr are captured
 apart from that channel and truncated, so nothing printed can pose as a reply.
