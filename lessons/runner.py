@@ -242,7 +242,8 @@ class Lesson:
         """Assert a number the notes (or the math) predict; print it with a tick."""
         got_a, exp_a = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
         if got_a.shape != exp_a.shape or not np.allclose(got_a, exp_a, atol=atol, rtol=0):
-            raise AssertionError(f"lesson check failed: {label}: got {got_a.tolist()}, expected {exp_a.tolist()}")
+            raise AssertionError(f"lesson check failed: {label}: got {_fmt_checked(got)}, expected "
+                                 f"{_fmt_checked(expected)}")
         self.checks += 1
         self.results[label] = got_a
         self.console.print(f"[green]ok[/green] {escape(label)}: {escape(_fmt_checked(got))}")
