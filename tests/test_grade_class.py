@@ -191,11 +191,11 @@ def test_files_outside_the_working_directory_stay_untouched(tmp_path):
         for action in (lambda: open({str(ta_file)!r}, "w").write("gone"),
                        lambda: os.remove({str(ta_file)!r}),
                        lambda: shutil.rmtree({str(victim)!r}),
-                       lambda: subprocess.Popen(["sleep", "300"])):
+                       lambda: subprocess.Popen(["sleep", "313.7"])):
             try:
-                action()
-            except Exception:
-                pass
+                print("done:", action())
+            except Exception as error:
+                print("refused:", type(error).__name__)
     """)
     dirs = [make_submission(subs, "a_vandal", extra_files={"layers.py": vandal + layers}), victim]
     status, results, _, _ = grade(dirs, tmp_path / "out", jobs=1)
@@ -204,7 +204,9 @@ def test_files_outside_the_working_directory_stay_untouched(tmp_path):
     assert sorted(os.listdir(victim)) == sorted(["two_layer_net.py", "three_layer_net.py", "layers.py", "svm_loss.py"])
     assert failed(results["b_victim"]) == []
     assert "bubblewrap" in checks_of(results["a_vandal"])["affine layer"]["output"]
-    stray = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
+    said = results["a_vandal"]["output"]
+    assert said.count("refused:") >= 3 and "done: <Popen" in said    # it tried; the child did start
+    stray = subprocess.run(["pgrep", "-f", "sleep 313.7"], capture_output=True, text=True)
     assert stray.stdout.strip() == ""                                     # killed with the sandbox
 
 
