@@ -223,3 +223,19 @@ def test_tensor_page_built_after_backward_shows_the_kept_gradients(open_page):
     s = state(tab)
     assert s["step"] == page.data["forward"] + 1 and s["grads"]["0.weight"] is not None
     assert "build the page before backward()" in tab.inner_text(".tg-panel")
+
+
+def test_a_lesson_page_opens_offline_with_its_graphs(browser, tmp_path):
+    from lessons.html_lesson import write_lesson
+
+    path = write_lesson(1, str(tmp_path), fast=True)
+    tab = browser.new_page()
+    errors, fetched = [], []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("request", lambda r: fetched.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    tab.goto("file://" + os.path.abspath(path))
+    count = tab.evaluate("TinygradEduPage.pages.length")
+    assert count >= 2 and errors == [] and fetched == []          # nothing fetched: it works offline
+    s = tab.evaluate(f"TinygradEduPage.pages[{count - 1}].step(1)")
+    assert s["step"] == 1 and s["phase"] == "forward"
+    tab.close()
