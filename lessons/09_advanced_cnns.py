@@ -1,9 +1,11 @@
-"""Lesson 9: advanced CNNs - 1x1 convolutions, the Inception module, residual connections
+"""Lesson 9: advanced CNNs - 1x1 convolutions, Inception, the famous networks, residual and dense connections
 
-Follows note 004 ("Advanced CNN"): 1x1 convolutions as dimension reducers in front of expensive 5x5 filters,
-the InceptionA module of its PyTorch MNIST network (four branches, 16 + 24 + 24 + 24 = 88 channels, 1408
-features before the classifier), and residual connections `out = F(x) + x` (002's ResNet slide), which keep
-the gradient alive in deep networks. Ends by training a small residual network on handwritten digits.
+Follows note 004 ("Advanced CNN"): 1x1 convolutions as dimension reducers in front of expensive 5x5 filters and
+as an added nonlinearity (001, *1x1 convolution*), the InceptionA module of its PyTorch MNIST network (four
+branches, 16 + 24 + 24 + 24 = 88 channels, 1408 features before the classifier), 002's AlexNet / VGG /
+GoogLeNet / ResNet as a table, 004's *Problems with stacking layers* (the degradation problem, trained here),
+residual connections `out = F(x) + x` that keep the gradient alive, and DenseNet's dense block (concatenation
+instead of addition). Ends by training a small residual network on handwritten digits.
 
 Run it:   tinygrad-edu lesson 9 [--step] [--out out]     (or: python lessons/09_advanced_cnns.py --out out)
 """
@@ -12,16 +14,21 @@ import numpy as np
 
 import tinygrad_edu as tg
 import visualize
+from lessons import cnn_zoo
 from lessons.runner import Lesson
 from lessons.training import digits, progress
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
+from visualize import charts
 
 NOTES = "004, 002"
 RUN_TIME = "14 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 DEPTH = 10                  # residual blocks (two 3x3 convs each) in the gradient experiment: 20 conv layers
+TRAIN_DEPTH = 10            # blocks of the plain and residual nets trained side by side (the degradation problem)
+TRAIN_STEPS = 100           # their Adam steps at full settings (--fast: 40)
+GROWTH_RATE = 4             # DenseNet: channels each layer of the dense block adds (004's figure: k = 4)
 EPOCHS = 15                 # digits training at full settings (~98 %); --fast trains 3
 BATCH_SIZE = 32
 LEARNING_RATE = 2e-3        # Adam; divided by 10 for the last 40 % of the epochs
@@ -124,6 +131,39 @@ class ResNet(nn.Module):
         return self.fc(x.flatten(1))
 
 
+class DenseBlock(nn.Module):
+    """DenseNet's dense block (004's figure): layer l sees the concatenation of the block's input and every
+    earlier layer's output, and adds `growth_rate` new channels.  (N, C0, H, W) -> (N, C0 + layers * k, H, W)."""
+
+    def __init__(self, in_channels, growth_rate, layers):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Conv2d(in_channels + l * growth_rate, growth_rate, 3, padding=1)
+                                     for l in range(layers)])
+
+    def forward(self, x):
+        features = x
+        for conv in self.layers:
+            features = tg.cat([features, F.relu(conv(features))], dim=1)   # keep everything, append k channels
+        return features
+
+
+def train_steps(model, X, y, steps, batch_size=32, lr=1e-3, seed=0):
+    """`steps` Adam steps on random batches of (X, y); returns the loss on the whole of X after each step."""
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(steps):
+        idx = rng.choice(len(y), batch_size, replace=False)
+        loss = F.cross_entropy(model(tg.Tensor(X[idx])), y[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    with tg.no_grad():
+        final = F.cross_entropy(model(tg.Tensor(X)), y).item()
+    return losses, final
+
+
 def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. 1x1 convolutions as dimension reducers (004)")
@@ -161,6 +201,34 @@ def run(lesson: Lesson):
     lesson.check("multiplies with the reduction: 2,408,448 + 10,035,200", m_reduce + m_after, 12_443_648)
     lesson.check("a 1x1 conv is a linear layer at every pixel (largest difference)",
                  np.abs(per_pixel - as_linear).max(), 0.0, atol=1e-4)
+
+    lesson.say("""
+        001 lists a third advantage of the 1x1 convolution (*1x1 convolution*): "모델을 비선형적으로 만들어서 더
+        복잡하게 만들어줌" - it makes the model more **nonlinear** (비선형). A 1x1 conv alone is linear; the gain
+        comes from the ReLU after it. Two 1x1 convs with nothing between them collapse into one 1x1 conv with
+        weight `W2 W1`. Put a ReLU between them and no single 1x1 conv reproduces the result: the best one
+        (least squares over every pixel) still misses by a wide margin. Each pixel now goes through a small
+        two-layer network (the "network in network" idea Inception borrowed).
+    """)
+    tg.manual_seed(1)
+    first, second = nn.Conv2d(8, 8, 1, bias=False), nn.Conv2d(8, 4, 1, bias=False)      # 8 -> 8 -> 4 channels
+    x8 = tg.randn(2, 8, 6, 6)                                                           # (N, C, H, W)
+    merged = second.weight.numpy()[:, :, 0, 0] @ first.weight.numpy()[:, :, 0, 0]       # (4, 8): W2 W1
+    with tg.no_grad():
+        linear_stack = second(first(x8)).numpy()
+        relu_stack = second(F.relu(first(x8))).numpy()
+    pixels = x8.numpy().transpose(0, 2, 3, 1).reshape(-1, 8)                            # (N*H*W, 8): one row a pixel
+    as_one = np.einsum("oc,nchw->nohw", merged, x8.numpy())
+    targets = relu_stack.transpose(0, 2, 3, 1).reshape(-1, 4)                           # (N*H*W, 4)
+    best, *_ = np.linalg.lstsq(pixels, targets, rcond=None)                             # the best single 1x1 conv
+    miss = np.linalg.norm(pixels @ best - targets) / np.linalg.norm(targets)
+    lesson.table("two 1x1 convs (8 -> 8 -> 4 channels) against one", ["between them", "best single 1x1 conv",
+                                                                      "relative error"], [
+        ("nothing", "W2 W1", f"{np.linalg.norm(as_one - linear_stack) / np.linalg.norm(linear_stack):.1e}"),
+        ("ReLU", "least-squares fit", f"{miss:.2f}")])
+    lesson.check("without a ReLU, two 1x1 convs are one 1x1 conv with weight W2 W1 (largest difference)",
+                 np.abs(as_one - linear_stack).max(), 0.0, atol=1e-4)
+    lesson.check("with a ReLU between, the best single 1x1 conv misses by more than 30 %", miss > 0.3, True)
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
@@ -231,7 +299,40 @@ def run(lesson: Lesson):
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("3. Residual connections keep the gradient alive")
+    lesson.section("3. The networks of note 002: AlexNet, VGG, GoogLeNet, ResNet")
+    lesson.say("""
+        Note 002 (*CNN 영상 분류*) walks through the ImageNet (ILSVRC) winners. Each added one idea; depth grew from
+        8 layers to 152 while the parameter count did **not** grow with it. The counts below are computed from
+        each network's layer list (`lessons/cnn_zoo.py`: a conv layer has C_out * C_in * K * K weights plus
+        C_out biases, a Linear D * M plus M), for 224x224 colour images and 1000 classes.
+    """)
+    depth = cnn_zoo.layers_with_weights()
+    counts = {"AlexNet": cnn_zoo.alexnet(), "VGG-19": cnn_zoo.vgg19(), "ResNet-152": cnn_zoo.resnet152()}
+    lesson.table("layers with weights, parameters, and the idea each introduced", ["network", "year", "layers",
+                                                                                  "parameters", "the idea"], [
+        ("AlexNet", "2012", depth["AlexNet"], f"{counts['AlexNet']:,}",
+         "a big CNN trained on GPUs: ReLU, dropout (16.4 % error, 002)"),
+        ("VGG-19", "2014", depth["VGG-19"], f"{counts['VGG-19']:,}",
+         "only 3x3 filters, stacked deep (lesson 6: two 3x3 see 5x5)"),
+        ("GoogLeNet", "2014", depth["GoogLeNet"], "about 6.8 million (its paper)",
+         "Inception modules, 1x1 reductions (section 2)"),
+        ("ResNet-152", "2015", depth["ResNet-152"], f"{counts['ResNet-152']:,}",
+         "residual connections y = F(x) + x (sections 4 and 5)")])
+    lesson.say("""
+        Most of AlexNet's and VGG's parameters sit in their first fully connected layer (VGG: `25,088 x 4,096`,
+        about 103 million of its 144 million). GoogLeNet and ResNet end with a global average pool and one
+        small Linear, so ResNet-152, nineteen times deeper than AlexNet, has about as many parameters.
+    """)
+    lesson.check("AlexNet: 8 layers, 61,100,840 parameters (as torchvision's)", [depth["AlexNet"], counts["AlexNet"]],
+                 [8, 61_100_840])
+    lesson.check("VGG-19: 19 layers, 143,667,240 parameters", [depth["VGG-19"], counts["VGG-19"]], [19, 143_667_240])
+    lesson.check("ResNet-152: 152 layers, 60,192,808 parameters", [depth["ResNet-152"], counts["ResNet-152"]],
+                 [152, 60_192_808])
+    lesson.check("VGG-19's first FC layer holds most of its weights", 25_088 * 4_096 / counts["VGG-19"] > 0.7, True)
+    lesson.pause()
+
+    # ------------------------------------------------------------------------------------------------
+    lesson.section("4. Residual connections keep the gradient alive")
     lesson.say(f"""
         A residual block adds its input to its output: `out = F(x) + x` (then ReLU, as in 004). Its backward
         pass gets `dL/dx = dL/dout * (dF/dx + 1)`: the `+ 1` is a path on which the gradient passes
@@ -272,9 +373,9 @@ def run(lesson: Lesson):
         shortcuts it is {first_residual:.1e}, about the size it has in the last blocks. That is what made networks of
         100+ layers trainable (ResNet, 002).
     """)
-    lesson.check("plain net: the first layer's gradient has vanished (< 1e-6)", float(first_plain < 1e-6), 1.0)
-    lesson.check("residual net: the first layer's gradient is alive (> 1e-2)", float(first_residual > 1e-2), 1.0)
-    lesson.check("residual / plain at the first layer > 10^4", float(first_residual / first_plain > 1e4), 1.0)
+    lesson.check("plain net: the first layer's gradient has vanished (< 1e-6)", first_plain < 1e-6, True)
+    lesson.check("residual net: the first layer's gradient is alive (> 1e-2)", first_residual > 1e-2, True)
+    lesson.check("residual / plain at the first layer > 10^4", first_residual > 1e4 * first_plain, True)
     with tg.watch():
         tg.manual_seed(0)
         small = DeepNet(2, skip=True)
@@ -285,7 +386,90 @@ def run(lesson: Lesson):
                    "09_residual", "blocks.k: conv1 -> ReLU -> conv2, then Add with the block's input (the skip)")
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("4. A small residual network on the digits")
+    lesson.section("5. The degradation problem: deeper is not better (004)")
+    steps = 40 if lesson.fast else TRAIN_STEPS
+    lesson.say(f"""
+        004 (*Problems with stacking layers*) lists three problems of deep plain stacks: vanishing gradients,
+        backpropagation that "gives up", and the **degradation problem** (성능 저하 문제): "with increased network
+        depth accuracy gets saturated and then rapidly degrades" - and not from overfitting: the deeper net's
+        *training* loss is the higher one. (Odd: a deeper net could copy the shallow one and make its extra
+        layers the identity; the optimiser does not find that.) A residual block makes the identity the easy
+        answer: `F(x) = 0` gives `out = x`.
+
+        Experiment: three nets, trained the same way ({steps} Adam steps, lr 2e-3, batches of 32, on 512
+        training digits): a plain net with 2 blocks, a plain net with {TRAIN_DEPTH} blocks, and its residual
+        twin (the same layers, the same initial weights, plus the shortcuts). The training loss on the 512:
+    """)
+    if data is not None:
+        X_fit, y_fit = X_train[:512], y_train[:512]
+    else:
+        X_fit, y_fit = xb.numpy(), yb
+    curves, trained = {}, {}
+    for name, depth, skip in (("plain, 2 blocks", 2, False), (f"plain, {TRAIN_DEPTH} blocks", TRAIN_DEPTH, False),
+                              (f"residual, {TRAIN_DEPTH} blocks", TRAIN_DEPTH, True)):
+        tg.manual_seed(0)
+        curves[name], trained[name] = train_steps(DeepNet(depth, skip), X_fit, y_fit, steps, lr=2e-3)
+    lesson.table("training loss (cross-entropy; log 10 = 2.303 is a uniform guess)",
+                 ["net", "conv layers", "after 1 step", f"after {steps // 2}", f"after {steps} (all 512)"],
+                 [(name, 1 + 2 * int(name.split(", ")[1].split()[0]), c[0], c[steps // 2 - 1], trained[name])
+                  for name, c in curves.items()])
+    plain_shallow, plain_deep, residual_deep = trained.values()
+    lesson.chart(charts.line_chart({name: list(enumerate(c, 1)) for name, c in curves.items()}, xlabel="step",
+                                   title="training loss per step: plain vs residual",
+                                   ylabel="training loss (log scale)"),
+                 "09_degradation", "one line per net: the deep plain one stays flat at 2.3")
+    lesson.say(f"""
+        The deep plain net ends at {plain_deep:.3f}, the shallow plain one at {plain_shallow:.3f}: more layers, a
+        **worse** training loss. Its residual twin ends at {residual_deep:.3f}. Without batch norm (as here) the deep
+        plain net's gradient has also vanished (section 4), so it barely moves; He et al. (2016) saw the
+        degradation even with batch norm keeping the gradients alive: a deep plain net is hard to *optimise*,
+        not only short of gradient.
+    """)
+    lesson.check(f"degradation: the plain net with {TRAIN_DEPTH} blocks trains worse than with 2",
+                 plain_deep > plain_shallow, True)
+    lesson.check("its residual twin ends lower than the deep plain net", residual_deep < plain_deep, True)
+    lesson.check("the residual twin ends below half the deep plain net's loss", residual_deep < 0.5 * plain_deep, True)
+    lesson.pause()
+
+    # ------------------------------------------------------------------------------------------------
+    lesson.section("6. DenseNet: concatenate instead of add (004)")
+    k, layers, c0 = GROWTH_RATE, 5, 8
+    lesson.say(f"""
+        004 ends with DenseNet's figure: "a 5-layer dense block with a growth rate of k = 4. Each layer takes all
+        preceding feature-maps as input." Where ResNet **adds** a block's input to its output (the channels stay
+        the same and the two are mixed), DenseNet **concatenates** (tg.cat along the channels): every layer sees
+        the untouched outputs of all earlier layers and adds only k new channels (the growth rate), so each
+        layer can stay thin. With C0 = {c0} input channels, layer l reads `C0 + (l - 1) k` channels, and the
+        block returns `C0 + {layers} k = {c0 + layers * k}`.
+    """)
+    tg.manual_seed(0)
+    dense = DenseBlock(c0, k, layers)
+    x_dense = tg.randn(1, c0, 8, 8)                                                     # (N, C0, H, W)
+    with tg.no_grad():
+        inputs_seen, feats = [], x_dense
+        for conv in dense.layers:
+            inputs_seen.append(feats.shape[1])
+            feats = tg.cat([feats, F.relu(conv(feats))], dim=1)
+        y_dense = dense(x_dense)
+        residual_block = Block(c0)
+        y_added = residual_block(x_dense)
+    dense_params = sum(p.numel() for p in dense.parameters())
+    by_formula = sum(k * (c0 + l * k) * 9 + k for l in range(layers))
+    lesson.table(f"a dense block, C0 = {c0}, k = {k}, {layers} layers (3x3 convs)", ["layer", "channels in",
+                                                                                   "channels out", "weights"],
+                 [(l + 1, c_in, k, k * c_in * 9 + k) for l, c_in in enumerate(inputs_seen)]
+                 + [("block", c0, y_dense.shape[1], dense_params)])
+    lesson.check("layer l reads C0 + (l - 1) k channels: 8, 12, 16, 20, 24", inputs_seen,
+                 [c0 + l * k for l in range(layers)])
+    lesson.check("the block's output: C0 + 5 k = 28 channels, same height and width", y_dense.shape, (1, 28, 8, 8))
+    lesson.check("its parameters: sum over l of k (C0 + (l - 1) k) 9 + k", dense_params, by_formula)
+    lesson.check("concatenation keeps the input untouched in the first C0 channels",
+                 np.abs(y_dense.numpy()[:, :c0] - x_dense.numpy()).max(), 0.0)
+    lesson.check("addition (a residual block) keeps C0 channels, the input mixed in", y_added.shape, (1, c0, 8, 8))
+    lesson.pause()
+
+    # ------------------------------------------------------------------------------------------------
+    lesson.section("7. A small residual network on the digits")
     if data is None:
         return
     lesson.say(f"""
@@ -320,6 +504,14 @@ def run(lesson: Lesson):
                f"({sum(p.numel() for p in model.parameters()):,} parameters).")
     lesson.check_at_least("held-out accuracy (residual net; the bar is 80 % in --fast)", final,
                           0.80 if lesson.fast else 0.97)
+
+    lesson.recap(
+        "Count a convolution's weights and multiplies, and shrink them with a 1x1 reduction; say why a ReLU after "
+        "a 1x1 conv adds a nonlinearity two linear 1x1 convs cannot.",
+        "Place AlexNet, VGG, GoogLeNet and ResNet by depth, parameters and the idea each introduced; build "
+        "an Inception or dense block (concatenation) and a residual block (addition) and predict their shapes.",
+        "Show the degradation problem and the vanishing gradient of a deep plain net, and how a shortcut "
+        "y = F(x) + x fixes both.")
 
     lesson.now_you(9, [
         ("DEPTH = 3", "",

@@ -115,6 +115,21 @@ def test_lesson_09_advanced_cnns(tmp_path):
     assert (weights, multiplies) == (153_600, 120_422_400)
     assert_pictures(lesson, tmp_path, ["09_inception", "09_plain_gradients", "09_residual_gradients", "09_residual"])
     assert "Cat" in (tmp_path / "09_inception.dot").read_text()
+    # 1x1 conv + ReLU is not one 1x1 conv; the famous networks' sizes (torchvision's published counts)
+    assert ok_value(text, "with a ReLU between, the best single 1x1 conv misses by more than 30 %") == "True"
+    assert ok_value(text, "AlexNet: 8 layers, 61,100,840 parameters (as torchvision's)") == "[8, 61100840]"
+    assert ok_value(text, "ResNet-152: 152 layers, 60,192,808 parameters") == "[152, 60192808]"
+    # the degradation problem: a deeper plain net trains worse, its residual twin better
+    assert lesson.results["degradation: the plain net with 10 blocks trains worse than with 2"]
+    assert lesson.results["its residual twin ends lower than the deep plain net"]
+    plain_deep = float(re.search(r"The deep plain net ends at ([\d.]+)", text).group(1))
+    residual = float(re.search(r"Its residual twin ends at (\d+\.\d+)", text).group(1))
+    assert residual < 0.5 * plain_deep and plain_deep > 2.0        # 2.303 = log 10: a uniform guess
+    # DenseNet: 8 input channels + 5 layers x growth 4
+    assert ok_value(text, "the block's output: C0 + 5 k = 28 channels, same height and width") == "(1, 28, 8, 8)"
+    dense = module.DenseBlock(8, 4, 5)
+    assert sum(p.numel() for p in dense.parameters()) == sum(4 * (8 + 4 * l) * 9 + 4 for l in range(5)) == 2900
+    assert "What you can do now" in text
 
 
 @pytest.mark.parametrize("number", [6, 7, 8, 9])
