@@ -8,8 +8,7 @@ import numpy as np
 
 from . import random
 from .dims import dim_index
-from .ops import elementwise as E
-from .ops import movement as M
+from .ops import elementwise, movement
 from .promotion import cast_to, result_type
 from .tensor import Tensor, float32, numeric_array
 
@@ -128,7 +127,7 @@ def cat(tensors, dim=0):
     rest = {s[:d] + s[d + 1:] for s in shapes}
     if len(rest) != 1:
         raise ValueError(f"cat: shapes {shapes} must match in every dimension except dim {d}")
-    return M.Cat.apply(*tensors, dim=d)
+    return movement.Cat.apply(*tensors, dim=d)
 
 
 def stack(tensors, dim=0):
@@ -139,7 +138,7 @@ def stack(tensors, dim=0):
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     d = dim_index(dim, len(next(iter(shapes))), "stack", new_axis=True)
-    return M.Stack.apply(*tensors, dim=d)
+    return movement.Stack.apply(*tensors, dim=d)
 
 
 def where(condition, input, other):
@@ -157,4 +156,4 @@ def where(condition, input, other):
     dtype = cast_to(*payloads)                                                # PyTorch's dtype, as for + - * /
     if dtype is not None:
         input, other = (x.to(dtype) if isinstance(x, Tensor) else np.asarray(x, dtype=dtype) for x in (input, other))
-    return E.Where.apply(input, other, cond=cond)
+    return elementwise.Where.apply(input, other, cond=cond)

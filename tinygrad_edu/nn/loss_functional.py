@@ -18,8 +18,8 @@ import warnings
 
 import numpy as np
 
-from ..ops import activation as A
-from ..ops import loss as LS
+from ..ops import activation
+from ..ops import loss as loss_ops
 from ..tensor import Tensor
 
 __all__ = ["nll_loss", "cross_entropy", "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
@@ -120,7 +120,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     rows, t, out_shape = _class_rows("nll_loss", input, target, ignore_index)
     c = _shape(rows)[1]
     w = _constant("nll_loss", "weight", weight, input, (c,), f"one weight per class, shape ({c},)")
-    loss = LS.NLLLoss.apply(rows, target=t, ignore_index=ignore_index, reduction=reduction, weight=w)
+    loss = loss_ops.NLLLoss.apply(rows, target=t, ignore_index=ignore_index, reduction=reduction, weight=w)
     return _restore(loss, reduction, out_shape)
 
 
@@ -147,8 +147,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
     rows, t, out_shape = _class_rows("cross_entropy", input, t_raw, ignore_index)
     w = _constant("cross_entropy", "weight", weight, input, (c,), f"one weight per class, shape ({c},)")
-    logp = A.LogSoftmax.apply(rows, dim=1)
-    loss = LS.NLLLoss.apply(logp, target=t, ignore_index=ignore_index, reduction="none" if label_smoothing else
+    logp = activation.LogSoftmax.apply(rows, dim=1)
+    loss = loss_ops.NLLLoss.apply(logp, target=t, ignore_index=ignore_index, reduction="none" if label_smoothing else
                             reduction, weight=w)
     if label_smoothing == 0.0:
         return _restore(loss, reduction, out_shape)
@@ -192,7 +192,7 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
     probs = target if isinstance(target, Tensor) else np.asarray(target, dtype=_dtype(input))
     if label_smoothing:
         probs = probs * (1.0 - label_smoothing) + label_smoothing / c
-    prod = A.LogSoftmax.apply(input, dim=dim) * probs
+    prod = activation.LogSoftmax.apply(input, dim=dim) * probs
     if weight is not None:
         if _shape(weight) != (c,):
             raise ValueError(f"cross_entropy: weight of shape {_shape(weight)} does not fit input {ishape}: one "
@@ -250,7 +250,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if p.dtype == object:      # scalar mode: the textbook formula, a Scalar node per operation
         t = _payload(target)
         return _scalar_reduce(-(t * np.log(p) + (1 - t) * np.log(1 - p)), w, reduction)
-    return LS.BinaryCrossEntropy.apply(input, _target(input, target), reduction=reduction, weight=w)
+    return loss_ops.BinaryCrossEntropy.apply(input, _target(input, target), reduction=reduction, weight=w)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -270,7 +270,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         coef = 1 if q is None else 1 + (q - 1) * t
         return _scalar_reduce((1 - t) * x - coef * np.log(np.vectorize(lambda v: v.sigmoid(), otypes=[object])(x)),
                               w, reduction)
-    return LS.BinaryCrossEntropyWithLogits.apply(input, _target(input, target), reduction=reduction, weight=w,
+    return loss_ops.BinaryCrossEntropyWithLogits.apply(input, _target(input, target), reduction=reduction, weight=w,
                                                  pos_weight=q)
 
 
