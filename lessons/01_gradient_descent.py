@@ -76,7 +76,7 @@ def run(lesson: Lesson):
 
             w <- w - eta * dL/dw        (eta: the learning rate, 학습률)
 
-        Start at w = 0 with eta = 0.1 and let a Scalar compute each slope (the **gradient**, 기울기).
+        Start at w = 0 with eta = 0.1 and let a Scalar compute the slope (the **gradient**, 기울기) at each step.
     """)
     eta = ETA
     walk = descend(eta, 6)
@@ -163,24 +163,29 @@ def run(lesson: Lesson):
     lesson.section("4. The Affine layer, element by element, in the notes' layout (scalar mode)")
     lesson.say("""
         A fully connected **Affine layer** (어파인 계층) computes `Y = X.W + B` (003 *Computational Graph*, the
-        Affine slides). The notes store the **weights** (가중치) W as (inputs, outputs): **w_ij joins input i to
-        output j**, so w12 is "from x1 to y2". With one input of two features, two outputs and the **biases**
-        (편향) b1, b2:
+        Affine slides). Two conventions to keep apart, both the notes':
 
-            y1 = x1*w11 + x2*w21 + b1
-            y2 = x1*w12 + x2*w22 + b2
+        - the **index names**: w_ji joins input i to output j (the first index is the output), so w12 is
+          "from x2 to y1", the weight y1 gives to x2;
+        - the **layout**: in `X.W` the **weights** (가중치) W are (inputs, outputs), one row per input, so w12
+          sits in row 2, column 1: `W = [[w11, w21], [w12, w22]]`.
+
+        With one input of two features, two outputs and the **biases** (편향) b1, b2:
+
+            y1 = x1*w11 + x2*w12 + b1
+            y2 = x1*w21 + x2*w22 + b2
 
         Take the loss the slides use, a weighted sum of the outputs: `L = c1*y1 + c2*y2`, so `dL/dy1 = c1` and
         `dL/dy2 = c2`. In scalar mode every multiply and add is its own node, exactly the derivation on the slides.
     """)
     x_values = np.array([[1.0, 2.0]])                      # X (1, 2): one sample, two features
     w_notes = np.array([[0.5, 2.0],                        # W (2 inputs, 2 outputs), the notes' layout:
-                        [-1.0, 0.25]])                     # w12 = 2.0 joins x1 to y2
+                        [-1.0, 0.25]])                     # [[w11, w21], [w12, w22]]: w12 = -1 joins x2 to y1
     b_values = np.array([0.1, -0.2])                       # B (2,)
     c = np.array([2.0, -1.0])                              # L = 2*y1 - 1*y2
 
     xs = tg.Scalar.array(x_values, "x")                    # Scalars named x1, x2
-    ws = tg.Scalar.array(w_notes, "w")                     # w11, w12 / w21, w22: row = input, column = output
+    ws = tg.Scalar.array(w_notes.T, "w").T                 # named w_ji (output j, input i), placed at W[i, j]
     bs = tg.Scalar.array(b_values, "b")                    # b1, b2
     ys = xs @ ws + bs                                      # (1, 2) array of Scalars, recorded op by op
     loss_s = ys[0, 0] * c[0] + ys[0, 1] * c[1]
@@ -188,18 +193,19 @@ def run(lesson: Lesson):
     loss_s.backward()
     y1, y2 = ys[0]
     lesson.show("forward, as the slides write it", f"""
-        y1 = x1*w11 + x2*w21 + b1 = 1*0.5 + 2*(-1) + 0.1 = {y1.data:.4g}
-        y2 = x1*w12 + x2*w22 + b2 = 1*2 + 2*0.25 - 0.2 = {y2.data:.4g}
+        y1 = x1*w11 + x2*w12 + b1 = 1*0.5 + 2*(-1) + 0.1 = {y1.data:.4g}
+        y2 = x1*w21 + x2*w22 + b2 = 1*2 + 2*0.25 - 0.2 = {y2.data:.4g}
         L  = 2*y1 - 1*y2 = {loss_s.data:.4g}""", graph=loss_s)
     gw = tg.Scalar.grads(ws)
     gx = tg.Scalar.grads(xs)
-    lesson.show("backward, entry by entry: dL/dw_ij = x_i * dL/dy_j", f"""
-        dL/dw11 = x1 * dL/dy1 = 1 * 2 = {gw[0, 0]:g}     dL/dw12 = x1 * dL/dy2 = 1 * -1 = {gw[0, 1]:g}
-        dL/dw21 = x2 * dL/dy1 = 2 * 2 = {gw[1, 0]:g}     dL/dw22 = x2 * dL/dy2 = 2 * -1 = {gw[1, 1]:g}
-        dL/dx1  = dL/dy1 * w11 + dL/dy2 * w12 = {gx[0, 0]:g}
-        dL/dx2  = dL/dy1 * w21 + dL/dy2 * w22 = {gx[0, 1]:g}
+    lesson.show("backward, entry by entry: dL/dw_ji = dL/dy_j * x_i", f"""
+        dL/dw11 = dL/dy1 * x1 = 2 * 1 = {gw[0, 0]:g}     dL/dw12 = dL/dy1 * x2 = 2 * 2 = {gw[1, 0]:g}
+        dL/dw21 = dL/dy2 * x1 = -1 * 1 = {gw[0, 1]:g}    dL/dw22 = dL/dy2 * x2 = -1 * 2 = {gw[1, 1]:g}
+        dL/dx1  = dL/dy1 * w11 + dL/dy2 * w21 = {gx[0, 0]:g}
+        dL/dx2  = dL/dy1 * w12 + dL/dy2 * w22 = {gx[0, 1]:g}
         dL/db   = dL/dy = {tg.Scalar.grads(bs)}""")
-    lesson.check("dL/dW entry by entry (notes' layout) = [[2, -1], [4, -2]]", gw, [[2.0, -1.0], [4.0, -2.0]])
+    lesson.check("dL/dW in the notes' layout, [[dL/dw11, dL/dw21], [dL/dw12, dL/dw22]] = [[2, -1], [4, -2]]", gw,
+                 [[2.0, -1.0], [4.0, -2.0]])
     lesson.check("dL/dx1 = 2 * 0.5 - 1 * 2 = -1, dL/dx2 = 2 * (-1) - 1 * 0.25 = -2.25", gx, [[-1.0, -2.25]])
     lesson.picture(visualize.draw(loss_s, title="Affine in scalar mode: every multiply and add is a node"),
                    "01_affine_scalar", "the multiplies and adds of y1 and y2")
@@ -212,7 +218,7 @@ def run(lesson: Lesson):
 
             dL/dX = dL/dY . W^T        dL/dW = X^T . dL/dY        dL/dB = dL/dY summed over the batch
 
-        (`dL/dx1 = dL/dy1*w11 + dL/dy2*w12` runs along W's first ROW: that is a product with W^T.)
+        (`dL/dx1 = dL/dy1*w11 + dL/dy2*w21` runs along W's first ROW, x1's row: a product with W^T.)
         One matrix product node now does what the scalar graph did with eight nodes, and the gradients agree.
     """)
     X = tg.Tensor(x_values, requires_grad=True, name="X", dtype=tg.float64)
@@ -233,7 +239,8 @@ def run(lesson: Lesson):
 
     lesson.say("""
         **Where the layouts switch.** PyTorch's `nn.Linear` (and ours) stores the weight the other way round,
-        as (outputs, inputs): its `weight[j, i]` is the notes' w_ij, the same number in the transposed place.
+        as (outputs, inputs): `weight = [[w11, w12], [w21, w22]]`, so `weight[j-1, i-1]` is w_ji, the index
+        names read as written; the numbers are the notes' W, transposed.
         It computes `Y = X . weight^T + B` (`F.linear`, one **Affine** node), so the transposes move:
 
             dL/dX = dL/dY . weight        dL/dweight = dL/dY^T . X   (the notes' dL/dW, transposed)

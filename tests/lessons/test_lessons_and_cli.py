@@ -43,7 +43,7 @@ def test_lesson_1_numbers(tmp_path):
     lessons.load(1).run(Lesson(out=None, console=console))
     text = console.file.getvalue()
     assert "df/dx, df/dy, df/dz: [-4. -4.  3.]" in text
-    assert "y1 = x1*w11 + x2*w21 + b1" in text          # the notes' layout: w_ij joins input i to output j
+    assert "y1 = x1*w11 + x2*w12 + b1" in text          # the notes' names: w_ji joins input i to output j
 
 
 def test_cli_lesson_and_lessons(tmp_path, capsys):
