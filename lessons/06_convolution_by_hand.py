@@ -1,8 +1,9 @@
 """Lesson 6: convolution by hand - 1-D and 2-D, output sizes, padding, stride, dilation, transposed, parameters
 
-Follows notes 001 (1-D convolution by hand, padding, receptive field, dilation, stride), 003 (the 2-D worked
-examples, the output-size formula, channels and parameter counts, small filters) and 000 (the conv layer's
-arguments: padding, stride, dilation, transposed convolution). Every number the notes compute is computed
+Follows notes 001 (1-D convolution by hand, why images need convolution, parameter sharing, padding, receptive
+field, dilation, stride), 003 (the 2-D worked examples, the vertical-edge filter, the output-size formula,
+channels and parameter counts, small filters) and 000 (the conv layer's arguments: padding, stride, dilation,
+transposed convolution). Every number the notes compute is computed
 again here and checked; the one the notes refuse to compute ("Cannot.") is computed the way PyTorch does it.
 
 Run it:   tinygrad-edu lesson 6 [--step] [--out out]     (or: python lessons/06_convolution_by_hand.py --out out)
@@ -104,7 +105,64 @@ def run(lesson: Lesson):
                  [[7, 12, 10, 2], [4, 15, 16, 10], [10, 6, 15, 6], [8, 10, 4, 3]])
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("3. 2-D, no padding, stride 2 (003)")
+    lesson.section("3. Why convolution for images: local connectivity and parameter sharing (001, 003)")
+    lesson.say("""
+        003 (*큰 그림 : 컨볼루션은 ...*, "컨볼루션 필터 : 이미지의 특징을 추출할 수 있다") slides a **vertical-edge
+        filter** (수직 에지를 찾는 컨볼루션 필터) over a 6x6 image whose left half is 0 and right half 100. Each
+        output is (right column - left column) of its window, summed over 3 rows: 0 on flat ground, `3 * 100 =
+        300` where the window straddles the edge. The 4x4 **feature map** (특징 맵) is bright exactly on the edge.
+    """)
+    edge_image = np.zeros((6, 6))
+    edge_image[:, 3:] = 100.0                                              # left half 0, right half 100
+    edge_filter = np.array([[-1, 0, 1]] * 3, dtype=float)                  # 003's vertical-edge filter
+    edges = F.conv2d(image(edge_image), image(edge_filter)).numpy()[0, 0]  # (4, 4)
+    lesson.show("003's vertical edge: 6x6 image, 3x3 filter -> 4x4 feature map", f"""
+        image:
+        {grid(edge_image)}
+        filter:
+        {grid(edge_filter)}
+        feature map (every row 0, 300, 300, 0):
+        {grid(edges)}""")
+    lesson.check("the edge filter's feature map, row 1: 0, 300, 300, 0 (003)", edges[0], [0, 300, 300, 0])
+    lesson.check("and every row the same", bool(np.all(edges == edges[0])), True)
+    lesson.say("""
+        001 (*이미지 처리에서 ANN을 쓰기 어려운 이유*, *Paramter sharing*) says why a fully connected (FC) layer is a
+        poor fit for images, and convolution (합성곱) a good one. Two ideas:
+
+        - **local connectivity**: an edge is decided by a few neighbouring pixels, so each output looks at a small
+          window (FH x FW x C inputs), not at all H x W x C pixels;
+        - **parameter sharing** (파라미터 공유): an edge looks the same anywhere in the image, so every position uses
+          the **same** filter ("filter를 여기저기 돌아가며 쓰기 때문에 파라미터를 줄여줌", 001).
+
+        Count the weights for one layer from a 32x32x3 image to ten 32x32 feature maps (5x5 filters, padding
+        2), going from an FC layer to a convolution one idea at a time:
+    """)
+    h = w = 32
+    c_in, c_out, k = 3, 10, 5
+    fc_weights = (h * w * c_in) * (h * w * c_out) + h * w * c_out          # every input to every output
+    local_weights = (h * w * c_out) * (k * k * c_in + 1)                    # a window each, no sharing
+    conv_weights = c_out * (k * k * c_in + 1)                               # one filter per map, shared
+    lesson.table("32x32x3 -> 32x32x10, weights + biases", ["layer", "each output sees", "parameters"], [
+        ("fully connected", "all 3,072 inputs", f"{fc_weights:,}"),
+        ("locally connected (no sharing)", "a 5x5x3 window", f"{local_weights:,}"),
+        ("convolution (sharing too)", "a 5x5x3 window, the same filter", f"{conv_weights:,}")])
+    small_fc = nn.Linear(8 * 8 * 1, 8 * 8 * 4)                              # the same count on a small image,
+    small_conv = nn.Conv2d(1, 4, 3, padding=1)                              # from real modules: 8x8x1 -> 8x8x4
+    lesson.check("FC parameters on the 32x32x3 image: 3072 * 10240 + 10240", fc_weights, 31_457_280 + 10_240)
+    lesson.check("convolution: 10 * (5*5*3 + 1) = 760, about 41,000 times fewer", [conv_weights, fc_weights // 760],
+                 [760, 41_404])
+    lesson.check("real modules on an 8x8 image (8x8x1 -> 8x8x4): FC 16,640, conv 3x3 40",
+                 [sum(p.numel() for p in small_fc.parameters()), sum(p.numel() for p in small_conv.parameters())],
+                 [64 * 256 + 256, 4 * 9 + 4])
+    lesson.say("""
+        The price of those assumptions: a convolution needs neighbouring pixels to belong together. Lesson 8
+        shuffles the pixels of the digits with one fixed permutation: an FC net does not notice (exactly the same
+        accuracy), the CNN does.
+    """)
+    lesson.pause()
+
+    # ------------------------------------------------------------------------------------------------
+    lesson.section("4. 2-D, no padding, stride 2 (003)")
     lesson.say("""
         003's 7x7 input repeats the rows of the 4x4 one (each row is the previous one shifted right by one).
         With stride 2 the filter jumps two pixels at a time: `(7 - 3)/2 + 1 = 3` positions per axis.
@@ -120,7 +178,7 @@ def run(lesson: Lesson):
     lesson.check("its first row starts 15, 17 (003)", out7[0, :2], [15, 17])
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("4. The output size, and when it is not an integer")
+    lesson.section("5. The output size, and when it is not an integer")
     lesson.say("""
         003's formula: `OH = (H + 2P - FH)/S + 1`, the same for the width. When the division is not exact
         the filter does not fit a whole number of times. The notes say: **"Cannot."** (raise an error or handle
@@ -142,8 +200,8 @@ def run(lesson: Lesson):
         for warning in caught:
             lesson.console.print(f"[yellow]warning:[/yellow] {warning.message}")
     lesson.table("OH = (H + 2P - F)/S + 1", ["input", "P", "S", "F", "formula", "conv2d gives", ""], rows)
-    lesson.say("""
-        Erratum-style note: for (7,7), S3, F3 the notes stop at "Cannot." since `(7 - 3)/3 + 1 = 7/3` is not an
+    lesson.erratum("""
+        for (7,7), S3, F3 the notes stop at "Cannot." since `(7 - 3)/3 + 1 = 7/3` is not an
         integer; PyTorch floors it to 2 and silently ignores the last row and column. The fix in a real design:
         pad (P = 1 gives `(7 + 2 - 3)/3 + 1 = 3` exactly) or choose another stride.
     """)
@@ -154,7 +212,7 @@ def run(lesson: Lesson):
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("5. Padding, stride and dilation (001, 000)")
+    lesson.section("6. Padding, stride and dilation (001, 000)")
     lesson.say("""
         - **padding** P adds zeros around the input: `P = (F - 1)/2` with stride 1 keeps the size ("same").
         - **stride** S skips positions: the output shrinks about S times per axis.
@@ -179,7 +237,7 @@ def run(lesson: Lesson):
                  (7, 7))
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("6. Transposed convolution (000)")
+    lesson.section("7. Transposed convolution (000)")
     lesson.say("""
         A transposed convolution goes the other way: from a small map to a large one (decoders, upsampling).
         Each input pixel **stamps** a copy of the filter, scaled by its value, into the output, S pixels apart;
@@ -199,12 +257,12 @@ def run(lesson: Lesson):
     lesson.check("conv_transpose2d = the gradient of conv2d with respect to its input", up, xg.grad.numpy()[0, 0])
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("7. Receptive field: two 3x3 layers see 5x5 (003, 001)")
+    lesson.section("8. Receptive field (수용 영역): depth, stride and pooling (003, 001)")
     lesson.say("""
-        The receptive field of an output is the patch of the input it depends on. Ask autograd: backpropagate
-        from one output pixel and see which input pixels get a nonzero gradient. One 3x3 layer sees 3x3; two
-        stacked see 5x5; three see 7x7. Small filters stacked see as far as one big filter with fewer weights
-        (and more nonlinearities in between): 003's argument for VGG-style 3x3 stacks.
+        The **receptive field** (수용 영역) of an output is the patch of the input it depends on. Ask autograd:
+        backpropagate from one output pixel and see which input pixels get a nonzero gradient. One 3x3 layer
+        sees 3x3; two stacked see 5x5; three see 7x7. Small filters stacked see as far as one big filter
+        with fewer weights (and more nonlinearities in between): 003's argument for VGG-style 3x3 stacks.
     """)
     rows = []
     fields = {}
@@ -228,8 +286,42 @@ def run(lesson: Lesson):
     lesson.check("three 3x3 layers: a 7x7 field with 27 weights instead of 49", [*fields[3][0], *fields[3][1:]],
                  [7, 7, 27, 49])
 
+    lesson.erratum("""
+        001 (*Receptive Field (수용 영역)*) says that in machine learning the receptive field is "filter의 크기" -
+        the filter size. That holds for the first layer only. It is the input region one output value depends on,
+        and it grows with every layer: 001's own list of ways to grow it has deeper layers and dilation, and
+        **stride** and **pooling** ("이미지의 크기를 줄인다"). After a stride-2 layer or a 2x2 pool every later
+        step on the feature map is 2 pixels of the input, so a later 3x3 filter adds `2 * (3 - 1) = 4` pixels,
+        not 2. The rule, layer by layer: `r = r_prev + (F - 1) * j_prev`, `j = j_prev * S` (j: the input pixels
+        between two neighbouring outputs). Measured by autograd below (an average pool stands for the pool: a
+        max pool has the same field, but sends the gradient to one pixel per window only).
+    """)
+    stacks = {"3 x conv 3x3, stride 1": [("conv", 3, 1)] * 3,
+              "conv 3x3 stride 2, then 2 x conv 3x3": [("conv", 3, 2), ("conv", 3, 1), ("conv", 3, 1)],
+              "conv 3x3, pool 2x2, 2 x conv 3x3": [("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1), ("conv", 3, 1)]}
+    rows, measured = [], {}
+    for name, layers in stacks.items():
+        size_in = 41 if ("conv", 3, 2) in layers else 40                     # every division exact: no flooring
+        x = tg.zeros(1, 1, size_in, size_in, requires_grad=True)
+        y, r, j = x, 1, 1
+        for kind, size, stride in layers:
+            if kind == "conv":
+                y = F.conv2d(y, tg.ones(1, 1, size, size), stride=stride)   # positive weights: no accidental zeros
+            else:
+                y = F.avg_pool2d(y, size, stride=stride)
+            r, j = r + (size - 1) * j, j * stride                             # the rule above
+        centre = y.shape[2] // 2
+        y[0, 0, centre, centre].backward()
+        seen = np.argwhere(x.grad.numpy()[0, 0] != 0)
+        measured[name] = int((seen.max(0) - seen.min(0) + 1)[0])
+        rows.append((name, measured[name], r, j))
+    lesson.table("receptive field of one output, three layers of 3x3 filters each", ["stack", "measured (autograd)",
+                                                                                      "rule", "step j"], rows)
+    lesson.check("three 3x3 layers, stride 1: 7x7; with a stride-2 first layer: 11x11; with a 2x2 pool: 12x12",
+                 list(measured.values()), [7, 11, 12])
+
     # ------------------------------------------------------------------------------------------------
-    lesson.section("8. Channels and parameter counts (003)")
+    lesson.section("9. Channels and parameter counts (003)")
     lesson.say("""
         A filter spans **all** input channels: on a 32x32x3 image a 5x5 filter has `5*5*3 = 75` weights plus
         one bias. Ten filters make ten output channels: `10 * 76 = 760` parameters, whatever the image size
@@ -245,7 +337,7 @@ def run(lesson: Lesson):
     lesson.check("parameters of ten 5x5 filters on 3 channels (003)", sum(counts.values()), 760)
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("9. A tiny convolution in scalar mode, every multiply and add a node")
+    lesson.section("10. A tiny convolution in scalar mode, every multiply and add a node")
     lesson.say("""
         In scalar mode conv2d records the very multiply-adds we did by hand. A 3x3 input and a 2x2 filter give
         a 2x2 output, 4 products and 3 sums each; the loss adds the four outputs. Its gradients equal tensor
@@ -283,6 +375,14 @@ def run(lesson: Lesson):
     big = F.conv2d(tg.Scalar.array(X4[None, None], "x"), tg.Scalar.array(FILTER[None, None], "w"), padding=1)
     lesson.check("the 4x4 example in scalar mode gives the same output", tg.Scalar.values(big)[0, 0], out)
     lesson.say("(The 4x4 example in scalar mode has 16 * 9 = 144 products: too many to draw, same numbers.)")
+
+    lesson.recap(
+        "Convolve by hand in 1-D and 2-D, with padding, stride and dilation, and predict the output size "
+        "(floored when the filter does not fit).",
+        "Say why images call for convolution: local connectivity and parameter sharing (760 parameters "
+        "instead of 31 million), and what a filter such as 003's vertical edge detects.",
+        "Compute a receptive field layer by layer (it grows with depth, stride and pooling) and count a conv "
+        "layer's parameters.")
 
     lesson.now_you(6, [
         ("FILTER = np.ones((3, 3))", "(a box filter)",
