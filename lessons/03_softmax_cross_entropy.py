@@ -1,9 +1,10 @@
 """Lesson 3: softmax, cross-entropy and mini-batches, then an FC classifier on real handwritten digits
 
-Follows note 000 (Lab 3: softmax, cross-entropy loss, mini-batch training, Lab 3-1 "Image Classification Using FC
-Layers") and note 002's softmax and cross-entropy examples: turn scores into probabilities, measure how far they
-are from the answer, count epochs and iterations, and train a fully connected network on scikit-learn's 8x8 digits
-until it reads held-out digits at 95 % or better.
+Follows note 000 (Lab3: CNN & RNN: *Softmax*, *Cross Entropy Loss*, *Mini-batch Training*, *Image Classification
+Using FC Layers*) and note 002's softmax and cross-entropy examples (Deep Learning Model - Quick View, *Recurrent
+Neural Network*): turn scores into probabilities, measure how far they are from the answer (correcting 000's
+cross-entropy formula: averaged over the samples, not the classes), count epochs and iterations, and train a fully
+connected network on scikit-learn's 8x8 digits until it reads held-out digits at 95 % or better.
 
 Run it:   tinygrad-edu lesson 3 [--step] [--out out] [--fast]
           (or: python lessons/03_softmax_cross_entropy.py --out out)
@@ -40,8 +41,9 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. Softmax: scores into probabilities")
     lesson.say("""
-        A classifier's last layer gives one score per class, any real number. Softmax turns them into
-        probabilities - positive, summing to 1 - while keeping their order:
+        In **classification** (분류) the last layer gives one score per class, any real number. **Softmax**
+        (소프트맥스, 000 *Softmax*) turns them into a **probability distribution** (확률분포) - positive, summing
+        to 1 - while keeping their order:
 
             softmax(h)_n = exp(h_n) / sum_m exp(h_m)
 
@@ -74,8 +76,9 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("2. Cross-entropy: how far the prediction is from the answer")
     lesson.say("""
-        With a one-hot target d and a prediction y, the cross-entropy error is `E = -sum_k d_k log y_k`: only the
-        true class's term survives, `E = -log y_true`. Note 002's example: `d = (1, 0, 0)`, `y = (0.3, 0.5, 0.8)`.
+        With a **one-hot** (원-핫 인코딩) target d and a prediction y, the **cross-entropy** (교차 엔트로피)
+        error is `E = -sum_k d_k log y_k`: only the true class's term survives, `E = -log y_true`.
+        Note 002's example: `d = (1, 0, 0)`, `y = (0.3, 0.5, 0.8)`.
     """)
     d = tg.Tensor(D_002)
     y = tg.Tensor(Y_002)
@@ -99,14 +102,38 @@ def run(lesson: Lesson):
                  atol=1e-6)
     lesson.picture(visualize.draw(loss, direction="both", title="cross-entropy on the scores (1, 2, 3), true class 0"),
                    "03_cross_entropy", "the gradient at the scores is softmax - one_hot")
+
+    classes = len(H_000)
+    batch_scores = tg.Tensor([H_000, [0.2, -0.4, 1.5, 0.1]], dtype=tg.float64)     # (N=2, C=4)
+    batch_labels = np.array([1, 2])                                               # the true classes
+    probs = batch_scores.softmax(dim=1).numpy()
+    per_sample = -np.log(probs[np.arange(2), batch_labels])                       # (N,) -log y_true
+    slide_style = per_sample / classes                                            # 1/C over the classes
+    lesson.erratum(f"""
+        note 000 (*Cross Entropy Loss*) writes the loss as `-1/N sum` with the sum and the 1/N over the
+        **classes**. Cross-entropy sums over the classes with no factor (`-sum_k t_k log y_k`, one number per
+        sample); the `1/N` averages those numbers over the **N samples** of the **mini-batch** (미니배치).
+        Dividing by the number of classes instead would make the loss, and every gradient, {classes} times too
+        small here, and change with the number of classes rather than with the batch.
+    """)
+    mean_loss = F.cross_entropy(batch_scores, batch_labels)
+    lesson.show("a batch of N = 2 samples, C = 4 classes", f"""
+        -log y_true per sample       = {np.round(per_sample, 4).tolist()}
+        loss = 1/N sum over samples  = {per_sample.mean():.4f}    (F.cross_entropy)
+        1/C over the classes instead = {np.round(slide_style, 4).tolist()} per sample""")
+    lesson.check("F.cross_entropy = the mean over the N samples of -log y_true", mean_loss.item(),
+                 per_sample.mean(), atol=1e-12)
+    lesson.check("000's h, true class 2 (index 1): -log 0.577 = 0.550, not 0.550 / 4 = 0.137", per_sample[0], 0.550,
+                 atol=5e-4)
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
     lesson.section("3. Mini-batches: epochs and iterations")
     lesson.say("""
-        Note 000: with 20,000 training images, going through all of them once is **one epoch**. Updating after
-        every single image would be 20,000 iterations per epoch; averaging the loss over a **mini-batch** of 200
-        images and updating once per batch is 20,000 / 200 = **100 iterations per epoch**. A `DataLoader` cuts a
+        Note 000 (*Mini-batch Training*): with 20,000 training images, going through all of them once is **one
+        epoch** (에폭). Updating after every single image would be 20,000 **iterations** (반복) per epoch;
+        averaging the loss over a mini-batch of 200 images (the **batch size**, 배치 크기) and updating once per
+        batch is 20,000 / 200 = **100 iterations per epoch**. A `DataLoader` cuts a
         dataset into such batches (in a fresh random order every epoch):
     """)
     images = np.zeros((20_000, 1), dtype=np.float32)                 # stand-ins: only the count matters here
@@ -130,7 +157,8 @@ def run(lesson: Lesson):
     lesson.say(f"""
         scikit-learn's digits: {len(X_train) + len(X_test):,} images of 8x8 pixels, split into {len(X_train):,} for
         training and {len(X_test)} held out for testing. An FC network sees an image as a flat vector of 64 numbers
-        (it knows nothing of which pixels are neighbours - lesson 8's CNN does): `64 -> {HIDDEN} -> ReLU -> 10`.
+        (a **fully connected layer**, 완전 연결 계층, knows nothing of which pixels are neighbours - lesson 8's
+        CNN does): `64 -> {HIDDEN} -> ReLU -> 10`.
         Batches of {BATCH_SIZE}: ceil({len(X_train)} / {BATCH_SIZE}) = {len(loader)} iterations per epoch,
         {epochs} epochs, Adam with learning rate {LEARNING_RATE:g}, loss `F.cross_entropy` on the raw scores.
     """)
@@ -173,6 +201,10 @@ def run(lesson: Lesson):
                                   title="the FC classifier on a batch of 8 test digits"),
                    "03_fc_classifier", "Linear -> ReLU -> Linear -> cross-entropy, colored by gradient size")
 
+    lesson.recap(
+        "Turn scores into probabilities with softmax, stably (subtract the largest score first).",
+        "Compute cross-entropy for one sample and for a mini-batch (a mean over the samples, not the classes).",
+        "Count epochs and iterations, and train an FC classifier on real digits past 95 %.")
     lesson.now_you(3, [
         ("HIDDEN = 4", "",
          "a 4-unit bottleneck: held-out accuracy falls to about 77 % and the 95 % check stops the lesson"),
