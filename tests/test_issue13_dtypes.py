@@ -137,3 +137,31 @@ def test_functional_sigmoid_and_tanh_of_an_integer_tensor_are_float32():
     assert F.sigmoid(tg.tensor([1, 2])).dtype == np.float32 and F.tanh(tg.tensor([1, 2])).dtype == np.float32
     x = tg.tensor([0.5], requires_grad=True)
     assert F.sigmoid(x).grad_fn.op == "Sigmoid" and F.tanh(x).grad_fn.op == "Tanh"
+
+
+def test_cat_stack_and_clamp_promote_as_torch():
+    torch = pytest.importorskip("torch")
+    i, f, d = ([1, 2], "int64"), ([0.5, 1.5], "float32"), ([0.5, 1.5], "float64")
+    for parts in ([i, f], [f, d], [i, ([True, False], "bool")], [([1, 2], "int32"), i]):
+        ours = [_make(tg, p) for p in parts]
+        theirs = [_make(torch, p) for p in parts]
+        assert _name(tg.cat(ours).dtype) == _name(torch.cat(theirs).dtype)       # was float64 for int64 + float32
+        assert _name(tg.stack(ours).dtype) == _name(torch.stack(theirs).dtype)
+        np.testing.assert_allclose(tg.cat(ours).data.astype(float), torch.cat(theirs).double().numpy())
+    for args in [(0.5, None), (1, None), (None, 1.5)]:
+        ours, theirs = _make(tg, i).clamp(*args), torch.clamp(_make(torch, i), *args)
+        assert _name(ours.dtype) == _name(theirs.dtype) and ours.tolist() == theirs.tolist()
+    x = tg.tensor([0.25, 3.0], requires_grad=True)
+    y = x.clamp(tg.tensor(0.5, dtype=tg.float64))
+    assert y.dtype == np.float32                                   # a float64 0-d bound keeps float32, as torch
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0]
+
+
+def test_cat_of_float32_and_float64_gives_each_its_gradient_in_its_dtype():
+    a = tg.tensor([1.0], requires_grad=True)
+    b = tg.tensor([2.0], dtype=tg.float64, requires_grad=True)
+    out = tg.cat([a, b])
+    (out * tg.tensor([3.0, 4.0], dtype=tg.float64)).sum().backward()
+    assert out.dtype == np.float64 and a.grad.dtype == np.float32 and a.grad.tolist() == [3.0]
+    assert b.grad.tolist() == [4.0]

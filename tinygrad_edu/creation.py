@@ -127,7 +127,7 @@ def cat(tensors, dim=0):
     rest = {s[:d] + s[d + 1:] for s in shapes}
     if len(rest) != 1:
         raise ValueError(f"cat: shapes {shapes} must match in every dimension except dim {d}")
-    return movement.Cat.apply(*tensors, dim=d)
+    return movement.Cat.apply(*_common_dtype(tensors), dim=d)
 
 
 def stack(tensors, dim=0):
@@ -138,7 +138,19 @@ def stack(tensors, dim=0):
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     d = dim_index(dim, len(next(iter(shapes))), "stack", new_axis=True)
-    return movement.Stack.apply(*tensors, dim=d)
+    return movement.Stack.apply(*_common_dtype(tensors), dim=d)
+
+
+def _common_dtype(tensors):
+    """The inputs of cat/stack in PyTorch's common dtype where numpy's would differ (int64 and float32 give
+    float32, not float64); a float tensor is cast by a recorded Cast, so its gradient comes back in its dtype."""
+    payloads = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+    if any(p.dtype.kind not in "biufc" for p in payloads):
+        return tensors                    # object arrays of Scalars: scalar mode has no dtypes
+    wanted = result_type(*payloads)
+    if np.result_type(*payloads) == wanted:
+        return tensors
+    return [t.to(wanted) if isinstance(t, Tensor) else p.astype(wanted) for t, p in zip(tensors, payloads)]
 
 
 def where(condition, input, other):

@@ -16,7 +16,7 @@ from .dims import dim_index, dim_tuple
 from .indexing import torch_steps
 from .operators import Operators
 from .ops import activation, elementwise, linalg, movement, reduce
-from .promotion import cast_to
+from .promotion import cast_to, result_type
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -364,7 +364,10 @@ class Tensor(Operators, Value):
         except ValueError:
             raise ValueError(f"clamp: bounds of shapes {[np.shape(b) for b in bounds.values() if b is not None]} "
                              f"cannot be broadcast to the tensor's shape {self.data.shape}") from None
-        return elementwise.Clamp.apply(self, **bounds)
+        # PyTorch's dtype: an int tensor clamped at 0.5 is float32
+        dtype = result_type(self.data, *(b for b in bounds.values() if b is not None))
+        bounds = {k: b.astype(dtype) if isinstance(b, np.ndarray) else b for k, b in bounds.items()}
+        return elementwise.Clamp.apply(self.to(dtype), **bounds)
 
     def softmax(self, dim):
         return activation.Softmax.apply(self, dim=self._dim(dim, "softmax"))
