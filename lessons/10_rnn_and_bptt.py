@@ -1,10 +1,11 @@
 """Lesson 10: recurrent nets and backpropagation through time
 
-Follows notes 001 and 002 (the RNN cell, BPTT, truncated BPTT) and note 004 (the "hihell" -> "ihello" character
-RNN, with its two traps: a softmax on tanh outputs that can never exceed 0.649, and the double softmax that
-leaves the loss stuck at 1.201).  One RNN step is `h_t = tanh(U x_t + W h_{t-1} + b)`; unrolled over T steps it is
-an ordinary graph, and the backward pass through it multiplies one factor `dh_t/dh_{t-1}` per step: the product
-that vanishes or explodes.
+Follows notes 001 and 002 (the RNN cell, its computational graph x_t -> U -> s_t -> V -> o_t -> E_t, BPTT,
+truncated BPTT), note 000 (*FC for Sequence Data?*: why a fully connected net struggles with sequences) and note
+004 (the "hihell" -> "ihello" character RNN and why it needs memory, with its two traps: a softmax on tanh
+outputs that can never exceed 0.649, and the double softmax that leaves the loss stuck at 1.201).  One RNN step
+is `h_t = tanh(U x_t + W h_{t-1} + b)`; unrolled over T steps it is an ordinary graph, and the backward pass
+through it multiplies one factor `dh_t/dh_{t-1}` per step: the product that vanishes or explodes.
 
 Run it:   tinygrad-edu lesson 10 [--step] [--out out] [--fast]     (or: python lessons/10_rnn_and_bptt.py --out out)
 """
@@ -82,7 +83,89 @@ def run(lesson: Lesson):
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("2. 'hihell' -> 'ihello': a character RNN (note 004)")
+    lesson.section("2. Why a sequence needs memory (000, 001, 004)")
+    lesson.say("""
+        Note 004's task: read "hihell" one character at a time and answer, at every step, the **next** character:
+        "ihello". Look at what the answer depends on. The first `h` is followed by `i`, the second `h` by `e`;
+        the first `l` by `l`, the second by `o`. The current character alone cannot decide: the model must
+        remember what came before (a **hidden state**, 은닉 상태). That is the point of the example.
+
+        A net without memory, one Linear layer applied to each character on its own, can at best answer
+        half-and-half at the two `h` steps and the two `l` steps: 4 of 6 right, and a loss of at least
+        `4 log 2 / 6 = 0.462` (the mean cross-entropy over the six steps). Train one and see it stop there:
+    """)
+    onehots = tg.Tensor(np.eye(5)[X_IDS])                  # (T=6, D=5): one row per step
+    tg.manual_seed(0)
+    memoryless = nn.Linear(5, 5)                           # the same layer at every step, no state
+    optimizer = tg.optim.Adam(memoryless.parameters(), lr=0.1)        # as the RNN below, with its own constants
+    for _ in range(100):
+        loss = F.cross_entropy(memoryless(onehots), np.array(Y_IDS))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with tg.no_grad():
+        scores = memoryless(onehots)
+    probs = F.softmax(scores, dim=1).numpy()
+    memoryless_right = int((scores.numpy().argmax(1) == np.array(Y_IDS)).sum())
+    rows = [(t, "hihell"[t], "ihello"[t], CHARS[int(probs[t].argmax())], f"{probs[t, Y_IDS[t]]:.2f}")
+            for t in range(6)]
+    lesson.table("a memoryless Linear(5, 5), 100 epochs of Adam, lr 0.1", ["t", "reads", "should answer", "answers",
+                                                                "p(right answer)"], rows)
+    floor = 4 * math.log(2) / 6
+    lesson.check("without memory at most 4 of the 6 steps are right", memoryless_right <= 4, True)
+    lesson.check("its loss cannot go below 4 log 2 / 6 = 0.462", F.cross_entropy(scores, np.array(Y_IDS)).item()
+                 >= floor - 1e-4, True)
+    lesson.check("and it gets there: p(i), p(e) after either h are both 0.5",
+                 [probs[0, 1], probs[0, 2], probs[2, 1], probs[2, 2]], [0.5] * 4, atol=0.02)
+
+    lesson.say("""
+        Why not one big fully connected layer over the whole sequence instead? Note 000 (*FC for Sequence Data?*)
+        asks "입력 길이가 달라지면?" - what if the input length changes? An FC layer over "hihell" reads
+        `6 x 5 = 30` numbers, no more, no fewer: "hihello" (35) does not fit, and what it learned about position
+        3 says nothing about position 4 (no sharing across time). An RNN applies the **same** cell at every step,
+        so one set of weights reads any length:
+    """)
+    whole = nn.Linear(6 * 5, 6 * 5)                         # "hihell" flattened: (1, 30) -> six 5-way answers
+    longer = tg.Tensor(np.eye(5)[[0, 1, 0, 2, 3, 3, 4]].reshape(1, -1))        # "hihello": (1, 35)
+    try:
+        whole(longer)
+        refused = ""
+    except ValueError as error:
+        refused = str(error).split(";")[0]
+    lesson.console.print(f"[yellow]Linear(30, 30) on 'hihello':[/yellow] {refused}")
+    rnn_any = nn.RNN(5, 5, batch_first=True)
+    lengths = {n: rnn_any(tg.Tensor(np.eye(5)[np.arange(n) % 5][None]))[0].shape for n in (4, 6, 9)}
+    lesson.table("one nn.RNN(5, 5), any length", ["length", "output shape", "parameters"],
+                 [(n, str(shape), sum(p.numel() for p in rnn_any.parameters())) for n, shape in lengths.items()])
+    lesson.check("the FC layer refuses a 7-character input", bool(refused), True)
+    lesson.check("the same RNN reads 4, 6 and 9 steps", [shape[1] for shape in lengths.values()], [4, 6, 9])
+
+    lesson.say("""
+        The price (001, *RNN의 Forward Propagation*: "CAN'T BE PARALLELIZED"): `h_t` needs `h_{t-1}`, which needs
+        `h_{t-2}`, ... so the T steps run one after another, where a convolution computes all positions at
+        once. Ask autograd which inputs each state depends on (`dh_t/dx_s` nonzero):
+    """)
+    tg.manual_seed(0)
+    chain = nn.RNN(5, 5)
+    x_chain = tg.Tensor(np.eye(5)[X_IDS][:, None], requires_grad=True)        # (T=6, N=1, D=5)
+    depends = np.zeros((6, 6), dtype=bool)
+    for t in range(6):
+        x_chain.grad = None
+        chain(x_chain)[0][t].sum().backward()
+        depends[t] = np.abs(x_chain.grad.numpy()).sum(axis=(1, 2)) > 0
+    lesson.table("h_t depends on x_s (x: yes)", ["h_t"] + [f"x_{s}" for s in range(6)],
+                 [(f"h_{t}", *["x" if depends[t, s] else "." for s in range(6)]) for t in range(6)])
+    lesson.check("h_t depends on every x_s with s <= t and on no later one (lower triangle)",
+                 bool(np.array_equal(depends, np.tril(np.ones((6, 6), dtype=bool)))), True)
+    lesson.say("""
+        Every state waits for the one before: a chain of T tanh's that no number of processors can shorten.
+        (The input products `U x_t` of all steps do not depend on each other and can be computed at once; the
+        library does that. The `W h_{t-1}` part cannot.)
+    """)
+    lesson.pause()
+
+    # ------------------------------------------------------------------------------------------------
+    lesson.section("3. 'hihell' -> 'ihello': a character RNN (note 004)")
     lesson.say(f"""
         Note 004 teaches an RNN to predict the next character: fed "hihell" it should answer "ihello".
         Five characters `{CHARS}`, each a one-hot vector of 5; an `nn.RNN(5, 5)` reads the six steps and a
@@ -122,29 +205,75 @@ def run(lesson: Lesson):
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("3. Backpropagation through time: the unrolled graph")
+    lesson.section("4. Backpropagation through time (시간 역전파): the unrolled graph, as the slide draws it")
     lesson.say("""
-        Unrolled, the RNN is one graph with a copy of the cell per time step, all sharing U and W. The loss
-        sums over the six steps, so `dL/dW = sum_t dL_t/dW` (note 002), and the gradient reaching the state
-        `h_t` collects what every later step sends back through W. Below: `||dL/dh_t||` per step of the trained
-        network, then the picture (one cluster per step, the recurrent path in blue, each step labelled with
-        its `||dL/dh_t||`).
+        Note 001 (*RNN의 Computational Graph*) draws the RNN unrolled: at step t the input `x_t` goes through U into
+        the state `s_t` (= h_t), the state through V into the scores `o_t`, and the scores into the step's loss
+        `E_t`; W carries `s_{t-1}` into `s_t`. The loss is the sum `E = E_0 + ... + E_5`, and U, V, W are shared
+        by every step, so `dE/dW = sum_t dE_t/dW` (002), each term itself a sum over the steps up to t. Below we
+        unroll it by hand, one step per loop turn, on an **untrained** net (no biases, as on the slide):
+
+            s_t = tanh(U x_t + W s_{t-1})     o_t = V s_t     E_t = cross-entropy(o_t, y_t)
     """)
-    rnn.track_state_grads = True                           # keep each h_t's gradient (retain_grad)
-    with tg.watch():                                       # ... and every intermediate's, for the picture
-        out, _ = rnn(inputs)
-        loss = criterion(fc(out.reshape(-1, 5)), labels)
-        loss.backward()
-    norms = rnn.state_grad_norms()                         # {"l0": [||dL/dh_0||, ..., ||dL/dh_5||]}
-    visualize.print_state_grads(norms, console=lesson.console)
-    lesson.check("every step receives a gradient", min(norms["l0"]) > 0, True)
-    lesson.picture(visualize.draw_bptt(loss, rankdir="TB", title="BPTT through 'hihell': one cluster per time step"),
-                   "10_bptt_hihell", "the unrolled RNN, ||dL/dh_t|| on every step")
-    rnn.track_state_grads = False
+    tg.manual_seed(0)
+    reference = nn.RNN(5, 5, bias=False)                   # only for its PyTorch-style random weights
+    U = tg.Tensor(reference.weight_ih_l0.numpy(), requires_grad=True, name="U")     # (H, D)
+    W = tg.Tensor(reference.weight_hh_l0.numpy(), requires_grad=True, name="W")     # (H, H)
+    V = tg.Tensor(nn.Linear(5, 5, bias=False).weight.numpy(), requires_grad=True, name="V")   # (C, H)
+
+    def unroll(last_only=False):
+        """The slide's graph, step by step: returns the loss and the states s_0 .. s_5 (their grads kept)."""
+        s_t, states, losses = tg.zeros(1, 5), [], []
+        s_t.name = "s_(-1) = 0"                            # the state before the first step
+        for t, (x_id, y_id) in enumerate(zip(X_IDS, Y_IDS)):
+            with tg.scope(f"t={t}"):                       # one cluster per step in the picture
+                x_t = tg.Tensor(np.eye(5)[[x_id]], name="x")                        # (1, D) one-hot (the scope says t)
+                s_t = F.linear(x_t, U) + F.linear(s_t, W)
+                s_t = s_t.tanh()
+                s_t.name = "s"
+                s_t.retain_grad()
+                o_t = F.linear(s_t, V)                     # (1, C) scores
+                o_t.name = "o"
+                E_t = F.cross_entropy(o_t, np.array([y_id]))
+                E_t.name = "E_t"
+            states.append(s_t)
+            losses.append(E_t)
+        total = losses[-1] if last_only else sum(losses[1:], losses[0])
+        total.name = "E_5" if last_only else "E"
+        return total, states
+
+    with tg.watch():                                       # every intermediate's gradient, for the picture
+        E, states = unroll()
+        E.backward()
+    all_steps = [float(np.linalg.norm(s_t.grad.numpy())) for s_t in states]
+    lesson.picture(visualize.draw_bptt(E, state="s", rankdir="TB",
+                                       title="BPTT through 'hihell', untrained: x_t -> U -> s_t -> V -> o_t -> E_t"),
+                   "10_bptt_hihell", "one cluster per step; W carries s_(t-1) into s_t; |dE/ds_t| on every step")
+    for p in (U, V, W):
+        p.grad = None
+    E5, states5 = unroll(last_only=True)
+    E5.backward()
+    last_only = [float(np.linalg.norm(s_t.grad.numpy())) for s_t in states5]
+    lesson.table("how much gradient reaches each state s_t (untrained net)",
+                 ["t", "reads", "‖dE/ds_t‖, E = E_0 + ... + E_5", "‖dE_5/ds_t‖, the last step's loss only"],
+                 [(t, "hihell"[t], all_steps[t], last_only[t]) for t in range(6)])
+    lesson.say(f"""
+        Read the last column from the bottom up: the gradient of the last step's loss shrinks every step it
+        travels back, from {last_only[5]:.3f} at s_5 to {last_only[0]:.1e} at s_0 (one factor `W^T diag(1 - s_t^2)`
+        per step). The middle column adds what each later step sends back, so it shrinks less: that sum is why
+        an RNN learns short dependencies easily and long ones hardly at all (section 5).
+    """)
+    net = nn.RNN(5, 5, bias=False)                         # the same numbers from the library's layer
+    net.weight_ih_l0.data[...], net.weight_hh_l0.data[...] = U.numpy(), W.numpy()
+    with tg.no_grad():
+        library = F.cross_entropy(F.linear(net(inputs[0][:, None])[0][:, 0], V.detach()), labels).item() * 6
+    lesson.check("nn.RNN with the same U, W (and V) gives the same E", library, E.item(), atol=1e-5)
+    lesson.check("the last step's gradient shrinks at every step back", bool(np.all(np.diff(last_only) > 0)), True)
+    lesson.check("every step receives a gradient", min(all_steps) > 0, True)
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("4. Vanishing and exploding: the scale of W")
+    lesson.section("5. Vanishing and exploding: the scale of W")
     T_LONG = 30                                            # time steps
     H = 8                                                  # hidden units
     lesson.say(f"""
@@ -185,7 +314,7 @@ def run(lesson: Lesson):
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("5. Truncated BPTT: a cut in the graph")
+    lesson.section("6. Truncated BPTT: a cut in the graph")
     T_CUT, K = 8, 4                                         # 8 steps, gradients truncated to chunks of 4
     lesson.say(f"""
         Truncated BPTT (note 002) keeps only the last k factors: run the sequence in chunks of k steps and
@@ -230,10 +359,29 @@ def run(lesson: Lesson):
     chunk_grad = np.abs(x_full.grad.numpy()).sum(axis=(1, 2))
     lesson.check("with truncated_bptt_chunks, too: zero before the cut", chunk_grad[:T_CUT - K],
                  np.zeros(T_CUT - K), atol=0.0)
+    h_full = None
+    for t in range(T_CUT):                                 # the same run without the cut, for comparison
+        with tg.scope(f"t={t}"):
+            h_full = cell(x_seq[t], h_full)
+    walked = {"full BPTT": len(tg.graph.trace(h_full.sum()).ops()),
+              f"truncated, k = {K}": len(tg.graph.trace(loss_cut).ops())}
+    lesson.table("ops the backward pass walks (each keeps its saved inputs in memory until then)",
+                 ["", "ops in the graph"], list(walked.items()))
+    lesson.erratum(f"""
+        002 lists truncated BPTT under "Vanishing gradient 해결 방법" (ways to solve the vanishing gradient). It is
+        not one. It is a **compute and memory trade-off**: the backward pass walks and stores only k steps
+        ({walked[f"truncated, k = {K}"]} ops here instead of {walked["full BPTT"]}), which is what lets an RNN
+        train on very long sequences. But it does not make a long-range gradient survive; it removes it: above,
+        the gradient from steps before the cut is exactly 0, not small. Dependencies longer than k steps cannot
+        be learned through the gradient at all. What fights the vanishing gradient is the LSTM's and GRU's
+        additive state (lesson 11); what tames the exploding one is gradient clipping (lesson 11).
+    """)
+    lesson.check(f"truncation walks fewer ops than full BPTT (k = {K} of T = {T_CUT} steps)",
+                 walked[f"truncated, k = {K}"] < walked["full BPTT"], True)
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("6. Note 004's trap: softmax on tanh, then the double softmax")
+    lesson.section("7. Note 004's trap: softmax on tanh, then the double softmax")
     k = 5
     cap = math.e ** 2 / (math.e ** 2 + k - 1)
     lesson.ask("tanh outputs lie in [-1, 1]: with 5 classes, what is the largest probability softmax can give "
@@ -246,10 +394,10 @@ def run(lesson: Lesson):
 
             e^1 / (e^1 + (k-1) e^-1) = e^2 / (e^2 + k - 1) = {cap:.4f}   for k = {k}.
     """)
-    lesson.console.print(f"[bold red]erratum (note 004):[/bold red] the notes say this cap is 0.71; "
-                         f"e^2/(e^2+4) = {cap:.3f} for k = 5 classes. 0.71 = e^2/(e^2+3) = "
-                         f"{math.e ** 2 / (math.e ** 2 + 3):.3f} is the value for k = 4. The notes' own printed "
-                         "tensor tops out at 0.6487, just below 0.649.")
+    lesson.erratum(f"(note 004) the notes say this cap is 0.71; "
+                   f"e^2/(e^2+4) = {cap:.3f} for k = 5 classes. 0.71 = e^2/(e^2+3) = "
+                   f"{math.e ** 2 / (math.e ** 2 + 3):.3f} is the value for k = 4. The notes' own printed "
+                   "tensor tops out at 0.6487, just below 0.649.")
     lesson.check("the cap e^2/(e^2+4)", cap, 0.649, atol=5e-4)
     lesson.check("the notes' 0.71 is k = 4", math.e ** 2 / (math.e ** 2 + 3), 0.711, atol=5e-4)
     rest = (1 - cap) / (k - 1)
@@ -287,6 +435,14 @@ def run(lesson: Lesson):
     lesson.check("the floor of the double softmax", floor, 1.1887, atol=1e-4)
     lesson.check("our stuck loss is the notes' 1.201 (within 0.01)", stuck, 1.201, atol=0.01)
     lesson.check("a Linear head beats the stuck loss by far", linear_head_loss < 0.05 < stuck, True)
+
+    lesson.recap(
+        "Explain why 'hihell' needs a hidden state (the same 'h' is followed by 'i', then by 'e') and why an FC "
+        "net struggles with sequences (fixed length, no sharing across time), and why an RNN runs step by step.",
+        "Unroll an RNN by hand (x_t -> U -> s_t -> V -> o_t -> E_t, W between steps) and read how much "
+        "gradient BPTT brings back to each state.",
+        "Predict when the gradient vanishes or explodes (the scale of W), what truncated BPTT does and does "
+        "not do, and avoid note 004's softmax traps.")
 
     lesson.now_you(10, [
         ("LR = 0.01", "",

@@ -34,12 +34,26 @@ def test_lesson_10_rnn_and_bptt(tmp_path):
     assert "scale 0.5: the gradient vanishes" in text and "scale 1.5: the gradient explodes" in text
     assert math.e ** 2 / (math.e ** 2 + 4) == pytest.approx(0.649, abs=5e-4)
     assert "ok the cap e^2/(e^2+4): 0.6488" in text                         # 0.649 ...
-    assert "erratum (note 004)" in text and "0.71" in text                  # ... where the notes say 0.71 (k = 4)
+    assert "정정 / erratum: (note 004)" in text and "0.71" in text          # ... where the notes say 0.71 (k = 4)
     assert "ok the floor of the double softmax: 1.189" in text
     assert "ok our stuck loss is the notes' 1.201 (within 0.01): 1.2" in text
     assert "ok a Linear head beats the stuck loss by far" in text
     assert {"10_rnn_cell_scalar.dot", "10_bptt_hihell.dot", "10_truncated_bptt.dot"} <= written(tmp_path)
     assert "10_vanishing_exploding.svg" in written(tmp_path)
+    # why memory: a memoryless net reaches 4 of 6 at best, loss >= 4 log 2 / 6; an FC layer has a fixed length
+    flat = " ".join(text.split())
+    assert "ok without memory at most 4 of the 6 steps are right: True" in flat
+    assert 4 * math.log(2) / 6 == pytest.approx(0.462, abs=5e-4)
+    assert "ok its loss cannot go below 4 log 2 / 6 = 0.462: True" in flat
+    assert "ok the FC layer refuses a 7-character input: True" in flat and "35 features" in flat
+    assert "ok h_t depends on every x_s with s <= t and on no later one (lower triangle): True" in flat
+    # BPTT on the untrained net, the slide's names; truncated BPTT corrected
+    assert "‖dE_5/ds_t‖, the last step's loss only" in flat and "l0" not in flat.split("how much gradient")[1][:400]
+    assert lesson.results["the last step's gradient shrinks at every step back"]
+    assert "정정 / erratum: 002 lists truncated BPTT" in flat and "compute and memory trade-off" in flat
+    bptt = (tmp_path / "10_bptt_hihell.dot").read_text()
+    assert "Stack" not in bptt and "Reshape" not in bptt and all(f"<b>{n}</b>" in bptt for n in "UVWsox")
+    assert "What you can do now" in flat
 
 
 def test_lesson_10_draws_the_cut_and_the_scalar_cell(tmp_path):
