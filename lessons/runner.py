@@ -245,7 +245,7 @@ class Lesson:
             raise AssertionError(f"lesson check failed: {label}: got {_fmt_checked(got)}, expected "
                                  f"{_fmt_checked(expected)}")
         self.checks += 1
-        self.results[label] = got_a
+        self.results[label] = bool(got) if isinstance(got, (bool, np.bool_)) else got_a   # a yes/no stays one
         self.console.print(f"[green]ok[/green] {escape(label)}: {escape(_fmt_checked(got))}")
 
     def check_at_least(self, label: str, got: float, minimum: float):

@@ -1,8 +1,11 @@
 """The `tinygrad-edu` command (also `python -m tinygrad_edu`).
 
-    tinygrad-edu lessons [--html DIR]            list the lessons (--html: write every lesson as a web page)
-    tinygrad-edu lesson N [--step] [--fast] [--out DIR] [--html DIR]   run lesson N; --out writes its pictures
-                                                 (SVG + DOT), --html the lesson as a page (lessons/html_lesson.py)
+    tinygrad-edu lessons [--html DIR] [--notebook DIR]   list the lessons (--html: every lesson as a web page,
+                                                 --notebook: every lesson as a Jupyter notebook)
+    tinygrad-edu lesson N [--step] [--fast] [--out DIR] [--html DIR] [--notebook DIR [--execute]]   run lesson N;
+                                                 --out writes its pictures (SVG + DOT), --html the lesson as a
+                                                 page (lessons/html_lesson.py), --notebook as a notebook
+                                                 (lessons/notebook.py)
     tinygrad-edu gradcheck FILE.py:FUNCTION      check hand-written gradients, sandboxed (gradcheck_command.py)
     tinygrad-edu render N | FILE.py[:FUNCTION]   write a lesson's pictures, or a script's graph (visualize/command.py)
     tinygrad-edu grade ASSIGNMENT.py DIR... --out OUT   grade a class into Gradescope's results.json (grade_command.py)
@@ -28,6 +31,11 @@ def _cmd_lessons(args):
         from lessons.html_lesson import write_all
 
         print("\n".join(write_all(args.html, fast=args.fast)))
+        return 0
+    if args.notebook is not None:
+        from lessons.notebook import write_all as write_notebooks
+
+        print("\n".join(write_notebooks(args.notebook, fast=args.fast, execute=args.execute)))
         return 0
     table = Table(title="tinygrad_edu lessons")
     table.add_column("N", justify="right")
@@ -61,6 +69,11 @@ def _cmd_lesson(args):
         from lessons.html_lesson import write_lesson
 
         print(write_lesson(args.number, args.html, fast=args.fast))
+        return 0
+    if args.notebook is not None:
+        from lessons.notebook import write_notebook
+
+        print(write_notebook(args.number, args.notebook, fast=args.fast, execute=args.execute))
         return 0
     lesson = Lesson(out=args.out, step=args.step, fast=args.fast)
     return finish(lesson, module.run, args.number)
@@ -100,12 +113,18 @@ def _cmd_grade(args):
     return run(args)
 
 
+def _notebook_arguments(p, help_text):
+    p.add_argument("--notebook", default=None, metavar="DIR", help=help_text)
+    p.add_argument("--execute", action="store_true", help="with --notebook: run it (nbclient) and save the outputs")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="An educational autograd engine.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("lessons", help="list the lessons (--html DIR: write them all as web pages)")
     p.add_argument("--html", default=None, metavar="DIR", help="write every lesson as a web page, and DIR/index.html")
     p.add_argument("--fast", action="store_true", help="with --html: the reduced versions (fewer epochs and samples)")
+    _notebook_arguments(p, "write every lesson as a Jupyter notebook DIR/lessonNN.ipynb")
     p.set_defaults(func=_cmd_lessons)
     p = sub.add_parser("lesson", help="run one lesson")
     p.add_argument("number", type=int)
@@ -114,6 +133,7 @@ def build_parser():
     p.add_argument("--fast", action="store_true", help="a reduced version (fewer epochs and samples), as the tests run")
     p.add_argument("--html", default=None, metavar="DIR", help="write the lesson as a web page DIR/lessonNN.html "
                    "(narrative, checks, tables, pictures, graphs to step through)")
+    _notebook_arguments(p, "write the lesson as a Jupyter notebook DIR/lessonNN.ipynb (generated from the lesson)")
     p.set_defaults(func=_cmd_lesson)
     from .gradcheck_command import add_parser as add_gradcheck_parser
 
