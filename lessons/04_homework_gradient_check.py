@@ -1,10 +1,11 @@
 """Lesson 4: homework - check a hand-written backward pass, find the slide's b1 bug, fix it
 
-Note 003's homework writes two- and three-layer networks in plain numpy with the backward pass by hand. One line
-of the slide's two-layer net is wrong: `grads['b1'] = np.sum(dz1, axis=0)` sums the gradient ABOVE the sigmoid.
-A gradient checker (central differences, tinygrad_edu.gradcheck.check_grads) finds it, points at b1 and says
-what the wrong value is; the fixed line passes, and so does the three-layer net, whose `da2 = dz2` aliasing trap
-we explain. The homework files live in lessons/homework/ (each opens with its own `tinygrad-edu gradcheck` command).
+Note 003's homework (Backprop & CNN, "Write your codes") writes two- and three-layer networks in plain numpy with
+the backward pass by hand. One line of the slide's two-layer net is wrong: `grads['b1'] = np.sum(dz1, axis=0)` sums
+the gradient ABOVE the sigmoid. A gradient checker (central differences, tinygrad_edu.gradcheck.check_grads) finds
+it, points at b1 and says what the wrong value is; the fixed line passes, and so does the three-layer net, whose
+`da2 = dz2` aliasing trap we explain. The homework files live in lessons/homework/ (each opens with its own
+`tinygrad-edu gradcheck` command).
 
 Run it:   tinygrad-edu lesson 4 [--step] [--out out]     (or: python lessons/04_homework_gradient_check.py --out out)
 """
@@ -26,7 +27,10 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. The slide's two-layer net, and how to check a backward pass")
     lesson.say("""
-        The homework net (lessons/homework/two_layer_net_slide.py, as the slide writes it):
+        The homework net (003 Backprop & CNN, "Write your codes"; lessons/homework/two_layer_net_slide.py, as the
+        slide writes it) computes its **forward pass** (순전파) and writes its **backpropagation** (역전파) by
+        hand. A **gradient check** (기울기 확인) compares each hand-written gradient with the **numerical
+        derivative** (수치 미분), central differences, entry by entry:
 
             forward:  a1 = x.W1 + b1,  z1 = sigmoid(a1),  a2 = z1.W2 + b2,  y = softmax(a2),  loss = cross-entropy
             backward: dy = (y - t) / N
@@ -142,6 +146,11 @@ def run(lesson: Lesson):
         turn a wrong gradient into a pass.
     """)
 
+    lesson.recap(
+        "Check any hand-written backward pass against central differences, parameter by parameter.",
+        "Read a failing check: which parameter, which entry, and what the wrong gradient equals "
+        "(here W2 @ grads['b2']).",
+        "Spot the in-place aliasing trap (da2 = dz2 then da2[...] = 0) before it corrupts a gradient.")
     lesson.now_you(4)
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Lesson 13: sequence shapes and seq2seq - one-to-many, many-to-one, many-to-many, encoder-decoder
 
-Follows notes 001, 002 and 000: a recurrent layer turns a sequence into a sequence of hidden states, and what we
-read from it decides the task - the last state (many-to-one: classify a sentence, lesson 11's digits), every state
-(many-to-many: tag each step, lesson 10's "hihell"), or one input unrolled into many outputs (one-to-many: caption an
-image).  When input and output sequences have different lengths, an **encoder** squeezes the input into its final
-state and a **decoder** unrolls that state into the output: seq2seq.  We train one to reverse digit strings.
+Follows notes 001 (CNN & LSTM & RNN: *RNN이란*, *seq2seq*), 002 and 000 (*Sequence Data*): a recurrent layer turns a
+sequence into a sequence of hidden states, and what we read from it decides the task - the last state (many-to-one:
+classify a sentence, lesson 11's digits), every state (many-to-many: tag each step, lesson 10's "hihell"), or one
+input unrolled into many outputs (one-to-many: caption an image). When input and output sequences have different
+lengths, an **encoder** squeezes the input into its final state and a **decoder** unrolls that state into the
+output: seq2seq. We train one to reverse digit strings.
 
 Run it:   tinygrad-edu lesson 13 [--step] [--out out] [--fast]     (or: python lessons/13_seq2seq.py --out out)
 """
@@ -60,8 +61,10 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. Four shapes of sequence task")
     lesson.say(f"""
-        One GRU, input (N, T, D) = ({N}, {T}, {D}) with `batch_first=True`, hidden {H}, and a Linear layer to {C}
-        classes. What changes between the tasks is only which hidden states we read and what we feed in:
+        One GRU (게이트 순환 유닛), a **recurrent neural network** (순환 신경망) cell, input (N, T, D) =
+        ({N}, {T}, {D}) with `batch_first=True`, **hidden state** (은닉 상태) size {H}, and a Linear layer to {C}
+        classes. The shapes of **sequence data** (순차 데이터) tasks (001 *RNN이란*: 다대일, 다대다) differ only in
+        which hidden states we read and what we feed in:
 
         - **many-to-one** (sentiment, lesson 11's digits): read the last state `out[:, -1]`.
         - **many-to-many, aligned** (tagging, lesson 10's "hihell"): read every state `out`.
@@ -113,7 +116,8 @@ def run(lesson: Lesson):
     target = 0.80 if lesson.fast else 0.90                  # held-out strings reversed exactly right
     lesson.section("2. An encoder-decoder that reverses digit strings")
     lesson.say(f"""
-        Task: read {length} digits, write them backwards ("1234" -> "4321"). The output depends on the *whole*
+        Task: read {length} digits, write them backwards ("1234" -> "4321"), with an **encoder** and a
+        **decoder** (인코더 / 디코더, 001 *seq2seq*). The output depends on the *whole*
         input before the first digit can be written, so tagging step by step cannot do it; an encoder can.
 
         The decoder's input at step t is the previous target digit (at t = 0 a start token SOS = {SOS}):
@@ -178,6 +182,10 @@ def run(lesson: Lesson):
                                        title=f"seq2seq: reversing {''.join(map(str, source[0]))}"),
                    "13_seq2seq", "the encoder lane, the context edge, the decoder lane")
 
+    lesson.recap(
+        "Pick the RNN outputs a task needs: the last state, every state, or a decoder's own outputs.",
+        "Build an encoder-decoder: the encoder's final state starts the decoder, fed its previous target.",
+        "Tell teacher forcing (training) from free-running decoding (testing) and measure exact-match accuracy.")
     lesson.now_you(13, [
         ("T = 12", "",
          "section 1's sequences get 12 steps: many-to-many becomes (2, 12, 6), one-to-many too; the checks still "
