@@ -3,6 +3,7 @@
 
 import io
 import math
+import re
 
 import pytest
 from rich.console import Console
@@ -75,6 +76,22 @@ def test_lesson_11_lstm_and_gru(tmp_path):
     assert "ok embedding(idx) = one_hot(idx) @ weight" in text
     assert "ok embedding + GRU predicts 'ihello'" in text
     assert "ok reverse half at t = 0 is h_n[1]" in text
+    flat = " ".join(text.split())
+    # the two GRUs of the notes are two cells; the ratio column says what it is; no coincidence in the table
+    assert "정정 / erratum: the two GRUs of the notes are two different cells" in flat
+    assert lesson.results["the r-before-the-matrix cell gives another h_t (largest difference > 1e-3)"]
+    assert "‖dL/dh_0‖ / ‖dL/dh_29‖" in flat and "h_0 / h_29" not in flat
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"│\s+(RNN|LSTM|GRU) │\s+[\d.e+-]+ │\s+([\d.e+-]+) │", text)}
+    assert len(rows) == 3 and len(set(rows.values())) == 3, rows          # ‖dL/dh_24‖ differs between the three
+    # the LSTM can explode; clipping brings the norm to max_norm
+    assert "정정 / erratum: 001 (LSTM이 Vanishing Gradient을 해결한 방식)" in flat
+    assert lesson.results["after clipping the gradient's norm is 1"] == pytest.approx(1.0, abs=1e-5)
+    assert "ok the LSTM's gradient grows more than 1000-fold over the steps (f <= 1 did not stop it): True" in flat
+    # embeddings group the words; bidirectional sees the next bit
+    assert "ok after training every word's nearest neighbour is in its own group: 12" in flat
+    assert lesson.results["bidirectional: at least 95 %"] and lesson.results[
+        "one direction cannot see the next bit: at most 60 % (chance is 50 %)"]
+    assert "What you can do now" in flat
     pytest.importorskip("sklearn")
     assert lesson.results["held-out accuracy"] >= 0.80                     # the fast bar (full settings: 90%)
     names = written(tmp_path)
