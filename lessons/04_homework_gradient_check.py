@@ -32,7 +32,8 @@ def run(lesson: Lesson):
         hand. A **gradient check** (기울기 확인) compares each hand-written gradient with the **numerical
         derivative** (수치 미분), central differences, entry by entry:
 
-            forward:  a1 = x.W1 + b1,  z1 = sigmoid(a1),  a2 = z1.W2 + b2,  y = softmax(a2),  loss = cross-entropy
+            forward:  a1 = x.W1 + b1,   z1 = sigmoid(a1),   a2 = z1.W2 + b2,
+                      y = softmax(a2),   loss = cross-entropy
             backward: dy = (y - t) / N
                       grads['W2'] = z1^T.dy          grads['b2'] = np.sum(dy, axis=0)
                       dz1 = dy.W2^T                  da1 = z1 * (1 - z1) * dz1
