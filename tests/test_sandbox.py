@@ -388,7 +388,10 @@ def test_bwrap_keeps_absolute_paths_read_only(tmp_path):
     with Sandbox(path, FAST, isolation="bwrap") as box:
         assert box.isolation.startswith("bubblewrap")
         done = box.call("attack", [str(grades), beside_repo, "/tmp/planted", os.path.expanduser("~/planted")])
-    assert [d for d in done if not d.endswith("hw.py")] == ["wrote /tmp/planted"]      # its private /tmp
+    # its private /tmp takes the writes below /tmp: there, and in a checkout under /tmp (CI's), whose folders
+    # bwrap makes on that tmpfs to mount the venv and the package on; the real files are checked below
+    private = [path for path in (beside_repo, "/tmp/planted") if path.startswith("/tmp/")]
+    assert [d for d in done if not d.endswith("hw.py")] == [f"wrote {path}" for path in private]
     assert grades.read_text() == "alice,10\n" and os.listdir(ta) == ["grades.csv"]
     assert os.path.exists(beside_repo) and not os.path.exists(beside_repo + ".evil")
     assert not os.path.exists("/tmp/planted.evil") and not os.path.exists(os.path.expanduser("~/planted.evil"))

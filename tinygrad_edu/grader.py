@@ -100,6 +100,7 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
     try:
         box, resolve = boxes.get(path)
         report = _run(check, box, resolve, _fresh(inputs), expected)
+        _require_every_parameter(check, inputs, report)
         rows = _reference_rows(check, box, resolve, _fresh(inputs), report, diffs) if report.passed else []
     except (SandboxFailure, StudentCodeFailure) as failure:
         where = f" (in {failure.phase})" if failure.phase and failure.phase not in failure.reason else ""
@@ -167,6 +168,8 @@ def _run(check, box, resolve, inputs, expected):
     from .sandbox import Handle
 
     options = {} if check.max_entries is None else {"max_entries": check.max_entries}
+    if isinstance(check, GradsCheck):
+        options["names"] = [str(n) for n in inputs[0]]      # the TA's parameters, not those the child lists
     if isinstance(check, LossGradCheck):
         W, *args = inputs
         return check_loss_grad_in(box, resolve(check.function), W, *args, expected_loss=expected, **options)
@@ -182,6 +185,29 @@ def _run(check, box, resolve, inputs, expected):
         return check_grads_in(box, loss_fn, net, params=params, args=tuple(args), grads=grads,
                               expected_loss=expected, **options)
     raise TypeError(f"grade: unknown check {check!r}")
+
+
+def _require_every_parameter(check, inputs, report):
+    """A model's report must judge each of the TA's parameters at the TA's shape: which parameters were checked,
+    and their shapes, come back from the student's process (its params dict can list only the ones it gets
+    right), so a report that skips one, or judged an array of another shape, is a FAIL, never a pass."""
+    from .homework_sandboxed import StudentCodeFailure
+
+    if not isinstance(check, GradsCheck) or not report.passed:
+        return
+    rows = {}
+    for r in report.results:
+        rows.setdefault(r.name, r)
+    skipped = [n for n in inputs[0] if n not in rows]
+    if skipped:
+        raise StudentCodeFailure(f"the gradients of {skipped} were never checked: your model's params dict did not "
+                                 f"list them (it must hold every parameter: {list(inputs[0])})", check.model)
+    for name, value in inputs[0].items():
+        shape = tuple(rows[name].shape) if rows[name].shape is not None else None
+        if shape != value.shape or tuple(np.shape(rows[name].analytic_grad)) != value.shape:
+            raise StudentCodeFailure(f"params[{name!r}] was checked at shape {shape} with a gradient of shape "
+                                     f"{tuple(np.shape(rows[name].analytic_grad))}, but the grader's {name} has "
+                                     f"shape {value.shape}", check.model)
 
 
 def _problem(result, batch_sizes=()):
