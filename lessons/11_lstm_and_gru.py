@@ -4,8 +4,9 @@ Follows notes 000, 001 and 004: the plain RNN forgets because its gradient passe
 step (lesson 10). The LSTM adds a cell state `c_t` that moves from step to step through an elementwise multiply by
 the forget gate only - a conveyor belt - and the GRU does the same with one state and two gates. We open one step
 of each, draw the belt, measure `||dL/dh_t||` for RNN, LSTM and GRU on the same task, compare one-hot inputs
-with an embedding, run a bidirectional layer, and classify the 8x8 handwritten digits read row by row (8 steps of
-8 pixels) - standing in for the notes' speech commands, which cannot be downloaded here.
+with an embedding (and what it learns), show why a bidirectional layer helps, correct two of the notes' claims (the
+two GRUs are two cells; the LSTM can still explode, clipping is the fix), and classify the 8x8 handwritten digits
+read row by row (8 steps of 8 pixels). Lesson 14 does the notes' speech-command lab on synthetic recordings.
 
 Run it:   tinygrad-edu lesson 11 [--step] [--out out] [--fast]     (or: python lessons/11_lstm_and_gru.py --out out)
 """
@@ -371,8 +372,8 @@ def run(lesson: Lesson):
     batch_size = 32
     target = 0.80 if lesson.fast else 0.90                 # held-out accuracy we promise
     lesson.say(f"""
-        The notes classify spoken commands with an LSTM; those recordings cannot be downloaded here, so we
-        use the 8x8 handwritten digits as sequences: **8 time steps (rows) of 8 features (pixels)**. An
+        The notes classify spoken commands with an RNN (lesson 14 does that lab on synthetic recordings); here
+        the 8x8 handwritten digits serve as sequences too: **8 time steps (rows) of 8 features (pixels)**. An
         `nn.LSTM(8, {hidden}, batch_first=True)` reads the rows; a Linear layer classifies its last hidden state
         (many-to-one). Adam lr 0.01, batches of {batch_size}, {epochs} epochs.
     """)

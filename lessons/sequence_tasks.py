@@ -30,10 +30,11 @@ def next_bit(n, length, seed=0):
 KEYWORDS = ("up", "down", "yes", "no")       # the four "commands" of the speech-command stand-in
 
 
-def keyword_wave(word, rng, rate=4000, duration=0.5):
+def keyword_wave(word, rng, rate=4000, duration=0.5, noise=0.3):
     """One noisy recording of `word` at `rate` samples per second: "up" a chirp rising 300 -> 900 Hz, "down" one
     falling 900 -> 300 Hz, "yes" two short tones (500 then 1200 Hz), "no" one steady 400 Hz tone; each with a
-    random start, loudness and background noise.  Returns (rate * duration,) float64."""
+    random start, loudness and background noise (`noise`: its standard deviation; the word's amplitude is 0.5 to
+    1).  Returns (rate * duration,) float64."""
     n = int(rate * duration)
     t = np.arange(n) / rate
     start = rng.uniform(0.0, 0.1)                        # the speaker starts a little late or early
@@ -52,7 +53,7 @@ def keyword_wave(word, rng, rate=4000, duration=0.5):
     else:
         raise ValueError(f"keyword_wave: word must be one of {KEYWORDS}, got {word!r}")
     wave = rng.uniform(0.5, 1.0) * on * np.sin(phase)
-    return wave + 0.3 * rng.standard_normal(n)
+    return wave + noise * rng.standard_normal(n)
 
 
 def spectrogram(wave, frame=128, hop=64):
@@ -63,7 +64,7 @@ def spectrogram(wave, frame=128, hop=64):
     return np.log1p(np.abs(np.fft.rfft(frames, axis=1)))
 
 
-def keyword_spectrograms(n, seed=0, bins=16):
+def keyword_spectrograms(n, seed=0, bins=16, noise=0.3):
     """n recordings, an equal share of each keyword, as spectrograms pooled to `bins` frequency bands:
     (X (n, frames, bins) float32, y (n,) int64 class indices into KEYWORDS)."""
     rng = np.random.default_rng(seed)
@@ -71,7 +72,7 @@ def keyword_spectrograms(n, seed=0, bins=16):
     rng.shuffle(labels)
     specs = []
     for label in labels:
-        spec = spectrogram(keyword_wave(KEYWORDS[label], rng))          # (frames, 65)
+        spec = spectrogram(keyword_wave(KEYWORDS[label], rng, noise=noise))          # (frames, 65)
         bands = np.array_split(np.arange(spec.shape[1] - 1), bins)      # drop the top bin, pool the rest
         specs.append(np.stack([spec[:, b].mean(axis=1) for b in bands], axis=1))
     X = np.stack(specs).astype(np.float32)
