@@ -59,7 +59,8 @@ def run(lesson: Lesson):
     lesson.show("forward: Y = X.W + B, row by row", f"""
         y11 = 1*0.5 + 2*(-1) + 0.1 = {ys[0, 0].data:.4g}      y12 = 1*2 + 2*0.25 - 0.2 = {ys[0, 1].data:.4g}
         y21 = 3*0.5 - 1*(-1) + 0.1 = {ys[1, 0].data:.4g}      y22 = 3*2 - 1*0.25 - 0.2 = {ys[1, 1].data:.4g}
-        L = 2*y11 - 1*y12 + 1*y21 + 3*y22 = {loss_s.data:.4g}          so dL/dY = C = [[2, -1], [1, 3]]""")
+        L = 2*y11 - 1*y12 + 1*y21 + 3*y22 = {loss_s.data:.4g}          so dL/dY = C = [[2, -1], [1, 3]]""",
+                graph=loss_s)
     lesson.ask("dL/dY = C = [[2, -1], [1, 3]]: what is dL/db1, the gradient of the first bias?", gb[0], 0,
                "b1 is added to y11 and to y21, so dL/db1 = dL/dy11 + dL/dy21 = 2 + 1 = 3")
     lesson.show("backward, entry by entry: shared values add up their uses", f"""
@@ -121,7 +122,7 @@ def run(lesson: Lesson):
     Yp.name = "Y"
     loss_p = (Yp * tg.Tensor(C, dtype=tg.float64)).sum()
     loss_p.name = "L"
-    loss_p.backward()
+    loss_p.backward(retain_graph=True)                     # kept: the b key can replay it
     lesson.table("the same gradients in the two layouts", ["", "notes: Y = X.W + B", "PyTorch: Y = X.W^T + B"], [
         ("W shape", str(W.shape), str(Wp.shape)),
         ("dL/dW", W.grad.numpy(), Wp.grad.numpy()),

@@ -49,14 +49,15 @@ def run(lesson: Lesson):
 
         Note 000's example, `h = [1.3, 2.1, -1.2, 0.7]`:
     """)
-    h = tg.Tensor(H_000, name="h", dtype=tg.float64)
+    h = tg.Tensor(H_000, name="h", dtype=tg.float64, requires_grad=True)
     p = h.softmax(dim=0)                                   # (4,)
+    p.name = "softmax(h)"
     lesson.ask("softmax of note 000's h = [1.3, 2.1, -1.2, 0.7]: the probability of the second class (h = 2.1)?",
                p.numpy()[1], 0.02, "exp(2.1) = 8.17 over exp(1.3) + exp(2.1) + exp(-1.2) + exp(0.7) = 14.17: 0.577")
     lesson.show("000: softmax([1.3, 2.1, -1.2, 0.7])", f"""
         exp(h)      = {np.round(np.exp(H_000), 4).tolist()}      sum = {np.exp(H_000).sum():.4f}
         softmax(h)  = {np.round(p.numpy(), 3).tolist()}
-        the slide   = [0.26, 0.58, 0.02, 0.14]   (the same numbers rounded to two places)""")
+        the slide   = [0.26, 0.58, 0.02, 0.14]   (the same numbers rounded to two places)""", graph=p)
     lesson.check("000: softmax(h) = [0.259, 0.577, 0.021, 0.142]", p.numpy(), [0.259, 0.577, 0.021, 0.142],
                  atol=5e-4)
     lesson.check("the probabilities sum to 1", p.numpy().sum(), 1.0)
@@ -81,10 +82,11 @@ def run(lesson: Lesson):
         Note 002's example: `d = (1, 0, 0)`, `y = (0.3, 0.5, 0.8)`.
     """)
     d = tg.Tensor(D_002)
-    y = tg.Tensor(Y_002)
+    y = tg.Tensor(Y_002, requires_grad=True, name="y")
     error = -(d * y.log()).sum()
+    error.name = "E"
     lesson.show("002: cross-entropy", f"""
-        E = -(1 * ln 0.3 + 0 * ln 0.5 + 0 * ln 0.8) = -ln 0.3 = {error.item():.4f}""")
+        E = -(1 * ln 0.3 + 0 * ln 0.5 + 0 * ln 0.8) = -ln 0.3 = {error.item():.4f}""", graph=error)
     lesson.check("002: E = -ln 0.3 = 1.2040", error.item(), 1.2040, atol=5e-5)
     lesson.say(f"""
         Careful: this y is **not a probability distribution** (0.3 + 0.5 + 0.8 = {sum(Y_002):.1f}); the slide's
@@ -95,7 +97,7 @@ def run(lesson: Lesson):
     scores = tg.Tensor([O_002], requires_grad=True, name="scores")     # (N=1, C=3): one sample, raw scores
     loss = F.cross_entropy(scores, np.array([0]))                        # the true class is 0
     loss.name = "loss"
-    loss.backward()
+    loss.backward(retain_graph=True)                                     # kept: the b key can replay it
     lesson.check("F.cross_entropy(o, class 0) = -ln softmax(o)_0 = -ln 0.0900", loss.item(), -math.log(q.numpy()[0]),
                  atol=1e-5)
     lesson.check("its gradient = softmax(o) - one_hot(0)", scores.grad.numpy()[0], q.numpy() - np.array(D_002),

@@ -57,7 +57,8 @@ def prototypes_task(n=1024):
 
 
 def train(activation, X, y):
-    """EPOCHS of SGD on (X, y); returns the mean loss of every epoch and the first layer's relative change."""
+    """EPOCHS of SGD on (X, y); returns the mean loss of every epoch, the first layer's relative change and the
+    trained model."""
     tg.manual_seed(0)
     model = deep_net(activation)
     optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE)
@@ -75,7 +76,7 @@ def train(activation, X, y):
             total += loss.item() * len(batch)
         history.append(total / len(y))
     moved = np.linalg.norm(model[0].weight.numpy() - first) / np.linalg.norm(first)
-    return history, float(moved), loss
+    return history, float(moved), model
 
 
 def run(lesson: Lesson):
@@ -99,9 +100,9 @@ def run(lesson: Lesson):
     lesson.table(f"mean training loss per epoch (chance: ln {CLASSES} = {np.log(CLASSES):.3f})",
                  ["epoch", "sigmoid net", "ReLU net"],
                  [(e + 1, runs["sigmoid"][0][e], runs["relu"][0][e]) for e in range(EPOCHS)])
-    sig_hist, sig_moved, sig_loss = runs["sigmoid"]
-    relu_hist, relu_moved, relu_loss = runs["relu"]
-    lesson.focus(sig_loss)                                 # --step: b steps the sigmoid net's last backward
+    sig_hist, sig_moved, sig_model = runs["sigmoid"]
+    relu_hist, relu_moved, _ = runs["relu"]
+    lesson.focus(F.cross_entropy(sig_model(tg.Tensor(X[:BATCH])), y[:BATCH]))   # --step: b steps the sigmoid net
     lesson.say(f"""
         The sigmoid net **stalls**: its loss sits at ln {CLASSES} = {np.log(CLASSES):.3f}, the loss of a uniform
         guess, for all {EPOCHS} epochs. The ReLU net's falls to {relu_hist[-1]:.3f}. And the first layer tells
@@ -133,7 +134,7 @@ def run(lesson: Lesson):
     x = tg.Tensor(np.linspace(-6, 6, 13), requires_grad=True, dtype=tg.float64, name="x")
     total = x.sigmoid().sum()
     total.name = "sum sigmoid(x)"
-    total.backward()                                       # d/dx of sum(sigmoid(x)) = sigmoid'(x), entry by entry
+    total.backward(retain_graph=True)                      # d/dx of sum(sigmoid(x)) = sigmoid'(x), entry by entry
     lesson.focus(total)
     slope = x.grad.numpy()
     r = tg.Tensor(np.linspace(-6, 6, 13), requires_grad=True, dtype=tg.float64)
@@ -169,7 +170,7 @@ def run(lesson: Lesson):
         with tg.watch():                                   # keep every intermediate gradient for the picture
             loss = F.cross_entropy(model(tg.Tensor(inputs)), labels)
             loss.name = "loss"
-            loss.backward()
+            loss.backward(retain_graph=True)               # kept: the b key can replay it
         losses[name] = loss
         lesson.console.print()
         flows[name] = visualize.print_gradient_flow(loss, by="layer", console=lesson.console,

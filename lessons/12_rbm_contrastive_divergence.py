@@ -62,6 +62,8 @@ def run(lesson: Lesson):
         its own, given v: `p(h_j = 1 | v) = sigmoid(sum_i v_i W_ij + b_j)`, and back down
         `p(v_i = 1 | h) = sigmoid(sum_j h_j W_ij + a_i)`. The notes' example has no biases.
     """)
+    rbm = RBM(6, 2, bias=False, weight=W0)
+    lesson.focus(rbm.chain_graph(V0, k=1))                 # --step: b steps v0 -> h0 -> v1 -> h1 (mean field)
     rows = "\n        ".join(f"{name:<3} {row}" for name, row in zip(STUDENTS, grid(V0).split("\n        ")))
     lesson.show("the notes' example: no biases, learning rate 0.3, k = 1", f"""
         v0: 5 students x 6 subjects, 1 = likes it
@@ -75,7 +77,6 @@ def run(lesson: Lesson):
         compute with has `[1, 1, 0, 1, 0, 1]` in that row. We use the slides' matrix, so that every number below
         replays theirs.
     """)
-    rbm = RBM(6, 2, bias=False, weight=W0)
     p_h = rbm.p_h_given_v(V0)
     lesson.ask("student 1 likes Korean and English (지훈: 국어, 영어), v = [1, 0, 1, 0, 0, 0]: what is p(h1 = 1 | v) = "
                "sigmoid(v . W[:, 0])?", 1 / (1 + np.exp(-(W0[0, 0] + W0[2, 0]))), 0.02,
@@ -118,7 +119,6 @@ def run(lesson: Lesson):
                  atol=1e-3)
     lesson.check("p(v1|h0), student 4 (h0 = 0: all one half)", p_v1[3], np.full(6, 0.5))
     lesson.check("p(v1|h0), student 5", p_v1[4], [0.450, 0.525, 0.378, 0.450, 0.599, 0.525], atol=1e-3)
-    lesson.focus(rbm.chain_graph(V0, k=1))                 # --step: the b key steps the chain's backward
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------

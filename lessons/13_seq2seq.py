@@ -105,6 +105,7 @@ def run(lesson: Lesson):
     lesson.check("one-to-many: (N, D) in, (N, T, C) out", one_to_many.shape, (N, T, C))
     lesson.check("seq2seq: (N, T, D) in, (N, T', C) out", seq2seq.shape, (N, T_OUT, C))
     lesson.check("the last output step IS h_n (many-to-one reads h_n)", out[:, -1].numpy(), h_n[0].numpy())
+    lesson.focus(many_to_one.sum())                        # --step: the b key steps the many-to-one graph
     lesson.pause()
 
     # ------------------------------------------------------------------------------------------------

@@ -244,3 +244,38 @@ def test_step_pictures_get_clean_names(tmp_path, monkeypatch):
 def test_recap_has_three_lines():
     with pytest.raises(ValueError, match="a recap has three lines, got 2"):
         Lesson(console=Console(file=io.StringIO())).recap("one", "two")
+
+
+class _PressB(Lesson):
+    """A lesson in --step mode whose student presses b, then Enter, at every pause."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.step_mode = True
+        self.keys, self.stepped = [], []
+
+    def read_key(self, prompt):
+        if not self.keys:
+            self.keys = ["b", ""]
+            before = self.console.file.tell()
+            self.show_stepper_once = before
+        key = self.keys.pop(0)
+        if key == "":
+            shown = self.console.file.getvalue()[self.show_stepper_once:]
+            self.stepped.append("the backward pass, step by step" in shown and "no single output" not in shown
+                                and "no backward stepper" not in shown)
+        return key
+
+    def read_line(self, prompt):
+        return ""
+
+
+@pytest.mark.parametrize("number", MINE)
+def test_b_has_a_graph_at_every_pause_once_the_lesson_built_one(number):
+    lesson = _PressB(console=Console(file=io.StringIO(), width=120, color_system=None), fast=True)
+    lessons.load(number).run(lesson)
+    assert lesson.stepped, "the lesson pauses"
+    first = lesson.stepped.index(True)
+    assert all(lesson.stepped[first:]), lesson.stepped
+    # lesson 4's first two pauses come before any graph: the slide's homework is plain numpy
+    assert first == (2 if number == 4 else 0)
