@@ -2,12 +2,17 @@
 before its fix.  Every submission is the shipped homework file with an attack added, graded with the example
 assignment (lessons/homework/assignment.py) by grade_submission, one sandbox, short timeouts."""
 
+import io
+import json
 import os
 
 import pytest
+from rich.console import Console
 
 from tinygrad_edu.assignment import load_assignment
-from tinygrad_edu.grader import grade_submission, reference_table
+from tinygrad_edu.cli import main
+from tinygrad_edu.grade_report import class_table, write_summary_csv
+from tinygrad_edu.grader import grade_class, grade_submission, reference_table
 from tinygrad_edu.sandbox import Limits
 
 from .grade_samples import ASSIGNMENT, HOMEWORK
@@ -97,3 +102,59 @@ def test_a_model_cannot_choose_which_of_its_parameters_are_checked(assignment, t
     test = graded(assignment, tmp_path / "student", {"two_layer_net.py": source})["TwoLayerNet"]
     assert not test.passed and test.score == 0, test.output
     assert "W1" in test.output
+
+
+# --------------------------------------------------------------------------- text nobody can write
+def test_text_that_utf8_cannot_encode_is_written_not_a_crash(assignment, tmp_path):
+    """A lone surrogate in an exception message (or a file or folder name that is not UTF-8) made writing
+    results.json raise UnicodeEncodeError in the worker thread: the whole class's grading died with a traceback."""
+    loaded, _ = assignment
+    raising = shipped("svm_loss.py") + '\n\ndef svm_loss_naive(W, X, y, reg):\n    raise ValueError("no \\ud800 way")\n'
+    folder = os.path.join(os.fsencode(tmp_path), b"stud\xff")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"svm_loss.py"), "w") as f:
+        f.write(raising)
+    with open(os.path.join(folder, b"\xfe.py"), "w") as f:
+        f.write("x = 1\n")
+    out = tmp_path / "out"
+    results = grade_class(loaded, [os.fsdecode(folder)], str(out), jobs=1, limits=LIMITS)
+    write_summary_csv(results, [c.title for c in loaded.checks], str(out / "summary.csv"))
+    (written,) = [json.loads((out / name / "results.json").read_text(encoding="utf-8")) for name in os.listdir(out)
+                  if name != "summary.csv"]
+    tests = {t["name"]: t for t in written["tests"]}
+    assert tests["svm_loss_naive"]["status"] == "failed" and "raised ValueError" in tests["svm_loss_naive"]["output"]
+    assert tests["svm_loss_vectorized"]["status"] == "passed"
+    assert "stud" in (out / "summary.csv").read_text(encoding="utf-8")
+    Console(file=io.StringIO()).print(class_table(results, loaded.checks))
+
+
+def test_a_submission_named_summary_csv_is_a_usage_error(tmp_path, capsys):
+    """OUT/summary.csv/results.json made a folder where summary.csv is written last: the run died at its end."""
+    folder = tmp_path / "summary.csv"
+    folder.mkdir()
+    (folder / "svm_loss.py").write_text(shipped("svm_loss.py"))
+    assert main(["grade", ASSIGNMENT, str(folder), "--out", str(tmp_path / "out")]) == 2
+    assert "summary.csv" in capsys.readouterr().err
+
+
+def test_a_grader_error_on_one_submission_fails_it_and_grades_the_others(assignment, tmp_path, monkeypatch):
+    loaded, _ = assignment
+    import tinygrad_edu.grader as grader
+
+    real = grader.grade_submission
+
+    def flaky(assignment, directory, **options):
+        if directory.endswith("first"):
+            raise OSError("disk trouble")
+        return real(assignment, directory, **options)
+
+    monkeypatch.setattr(grader, "grade_submission", flaky)
+    dirs = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "svm_loss.py").write_text(shipped("svm_loss.py"))
+        dirs.append(str(tmp_path / name))
+    first, second = grade_class(loaded, dirs, str(tmp_path / "out"), jobs=2, limits=LIMITS)
+    assert first.score == 0 and "internal error of the grader" in first.tests[0].output
+    assert second.score == 30
+    assert json.loads((tmp_path / "out" / "first" / "results.json").read_text())["score"] == 0

@@ -113,6 +113,9 @@ def _checked_arguments(args):
                              f"{'a file' if os.path.exists(d) else 'not there'}")
         directories.append(d)
     names = [submission_name(d) for d in directories]
+    if "summary.csv" in names or "" in names:
+        raise UsageError("a submission directory named 'summary.csv' (or the root /) would put its results where "
+                         "OUT_DIR/summary.csv goes: rename it")
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise UsageError(f"two submission directories share the name {twice} (OUT_DIR/<name>/results.json would "

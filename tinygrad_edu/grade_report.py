@@ -27,6 +27,17 @@ __all__ = ["TestResult", "SubmissionResult", "write_results_json", "validate_res
 _VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
+def _writable(text):
+    """text with what UTF-8 cannot encode (lone surrogates: a student's exception message '\\ud800', a file name
+    that is not UTF-8) replaced, so writing results.json, summary.csv or the table cannot fail on it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(text, str) else text
+
+
+def _clean_strings(obj, names):
+    for name in names:
+        object.__setattr__(obj, name, _writable(getattr(obj, name)))
+
+
 @dataclass(frozen=True)
 class TestResult:
     """One check of one submission.  problems: short labels of what went wrong (for the class table), empty
@@ -41,6 +52,10 @@ class TestResult:
     problems: tuple = ()
 
     __test__ = False        # not a pytest test class, whatever its name
+
+    def __post_init__(self):
+        _clean_strings(self, ("name", "output"))
+        object.__setattr__(self, "problems", tuple(_writable(p) for p in self.problems))
 
     def as_gradescope(self):
         return {"name": self.name, "score": float(self.score), "max_score": float(self.max_score),
@@ -58,6 +73,9 @@ class SubmissionResult:
     execution_time: float
     output: str = ""
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        _clean_strings(self, ("name", "path", "output"))
 
     @property
     def score(self):

@@ -47,8 +47,12 @@ def grade_class(assignment, directories, out, *, jobs=None, limits=None, on_done
     references = reference_table(assignment)
 
     def one(directory):
-        result = grade_submission(assignment, directory, limits=limits, references=references)
-        write_results_json(result, os.path.join(out, result.name, "results.json"))
+        try:
+            result = grade_submission(assignment, directory, limits=limits, references=references)
+            write_results_json(result, os.path.join(out, result.name, "results.json"))
+        except Exception as error:      # a bug of the grader: this submission FAILs, the others are still graded
+            result = _crashed(assignment, directory, error)
+            write_results_json(result, os.path.join(out, result.name, "results.json"))
         if on_done is not None:
             on_done(result)
         return result
@@ -266,6 +270,15 @@ def _describe(check):
         return f"{check.forward} -> (out, cache), {check.backward}(dout, cache) -> grads"
     methods = f".{check.loss}(...)" + (f", .{check.gradient}(...)" if check.gradient else " -> (loss, grads)")
     return f"{check.model}{check.init!r}.params, {methods}"
+
+
+def _crashed(assignment, directory, error):
+    """Every check FAILed, saying the grader itself broke on this submission (never a pass, never a lost run)."""
+    said = (f"FAIL: internal error of the grader on this submission (please tell your TA): {type(error).__name__}: "
+            f"{error}\n{traceback.format_exc(limit=-3)}")
+    tests = tuple(_failed(c, f"{c.title}\n{said}", (f"grader error: {type(error).__name__}",))
+                  for c in assignment.checks)
+    return SubmissionResult(submission_name(directory), os.path.abspath(directory), tests, 0.0, said)
 
 
 def _failed(check, text, problems):
