@@ -50,7 +50,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. 1-D: true convolution and cross-correlation (001)")
     lesson.say("""
-        Note 001 convolves `f = [3, 1, 2]` with `g = [3, 2, 1]` by hand. The mathematician's convolution
+        Note 001 (*Convolution이란?*: "우리말로 '합성곱'") convolves `f = [3, 1, 2]` with `g = [3, 2, 1]` by hand.
+        The mathematician's convolution (합성곱)
         **flips** g and slides it along f: `(f*g)[n] = sum_k f[k] g[n-k]`. Deep learning's "convolution"
         (conv1d, conv2d) slides g **without** flipping it: that is cross-correlation. With learned filters
         the difference does not matter (the network learns the flipped filter), but by hand the answers differ.
@@ -214,9 +215,9 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("6. Padding, stride and dilation (001, 000)")
     lesson.say("""
-        - **padding** P adds zeros around the input: `P = (F - 1)/2` with stride 1 keeps the size ("same").
-        - **stride** S skips positions: the output shrinks about S times per axis.
-        - **dilation** D spreads the filter's taps D pixels apart: a 3x3 filter with D = 2 covers 5x5.
+        - **padding** (패딩) P adds zeros around the input: `P = (F - 1)/2` with stride 1 keeps the size ("same").
+        - **stride** (스트라이드) S skips positions: the output shrinks about S times per axis.
+        - **dilation** (팽창) D spreads the filter's taps D pixels apart: a 3x3 filter with D = 2 covers 5x5.
           The effective filter size is `D(F - 1) + 1`; a dilated filter is the ordinary filter with zeros
           between its taps.
     """)
@@ -239,7 +240,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("7. Transposed convolution (000)")
     lesson.say("""
-        A transposed convolution goes the other way: from a small map to a large one (decoders, upsampling).
+        A transposed convolution (전치 합성곱) goes the other way: from a small map to a large one
+        (decoders, upsampling).
         Each input pixel **stamps** a copy of the filter, scaled by its value, into the output, S pixels apart;
         overlapping stamps add up. Its size: `(H - 1) S - 2P + D(F - 1) + 1 + output_padding`.
         It is exactly the backward pass of the convolution with the same filter (hence "transposed": the
@@ -323,7 +325,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("9. Channels and parameter counts (003)")
     lesson.say("""
-        A filter spans **all** input channels: on a 32x32x3 image a 5x5 filter has `5*5*3 = 75` weights plus
+        A filter (필터) spans **all** input channels (채널): on a 32x32x3 image a 5x5 filter has `5*5*3 = 75`
+        weights plus
         one bias. Ten filters make ten output channels: `10 * 76 = 760` parameters, whatever the image size
         (weights are shared across positions). PyTorch stores them as weight (out, in, FH, FW) and bias (out,).
     """)

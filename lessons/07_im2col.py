@@ -34,7 +34,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. im2col on 003's 4x4 example")
     lesson.say("""
-        A convolution repeats one small dot product (filter . window) at every position. im2col copies each
+        A convolution (합성곱) repeats one small dot product (filter . window) at every position. im2col
+        (이미지 → 행렬 전개) copies each
         window into a column: a 4x4 input padded by 1 has 16 windows of 3x3 = 9 pixels, so the columns form a
         **9 x 16** matrix. The filter flattened to a row (1 x 9) times that matrix gives all 16 outputs at once.
     """)
@@ -183,6 +184,13 @@ def run(lesson: Lesson):
     lesson.check("the two graphs give the same dL/dx", xt.grad.numpy(), xf.grad.numpy())
     lesson.check("dL/dx of L = sum(out) is the filter's sum over the windows of each pixel", xt.grad.numpy()[0, 0],
                  F.fold(tg.Tensor(np.repeat(FILTER.reshape(1, 9, 1), 16, axis=2)), (4, 4), 3, padding=1).numpy()[0, 0])
+
+    lesson.recap(
+        "Unroll every window of a convolution into a column (im2col) and predict the matrix's shape "
+        "(C*FH*FW, OH*OW).",
+        "Compute a whole convolution layer as one matrix product, and its backward pass through col2im.",
+        "Say why im2col made convolutions fast (one large product) and what it costs (every pixel copied once per "
+        "window that uses it).")
 
     lesson.now_you(7, [
         ("FILTER = np.ones((3, 3))", "",

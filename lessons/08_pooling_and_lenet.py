@@ -102,7 +102,8 @@ def run(lesson: Lesson):
     lesson.say("""
         Note 002 recognises an X in a 9x9 picture of -1 and +1 pixels with three 3x3 filters: a diagonal,
         a small X, an anti-diagonal. Each filter is slid over the picture; the slides divide each sum of
-        9 products by 9, so a perfect match scores **1**. Three filters give three 7x7 feature maps (7x7x3).
+        9 products by 9, so a perfect match scores **1**. Three filters (필터) give three 7x7 feature maps (특징 맵,
+        7x7x3).
     """)
     diagonal = np.array([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float)
     small_x = np.array([[1, -1, 1], [-1, 1, -1], [1, -1, 1]], dtype=float)
@@ -175,7 +176,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("2. Max and average pooling (001, 003)")
     lesson.say("""
-        Pooling summarises each window: **max** keeps the strongest response, **average** the mean. The output
+        Pooling (풀링) summarises each window: **max** (최대 풀링) keeps the strongest response, **average** (평균
+        풀링) the mean. The output
         size follows the convolution formula without padding: `W2 = (W1 - F)/S + 1`. Pooling has **no
         parameters** and works on each channel separately, so the number of channels is unchanged.
     """)

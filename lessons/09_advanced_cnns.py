@@ -168,7 +168,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. 1x1 convolutions as dimension reducers (004)")
     lesson.say("""
-        A 1x1 convolution looks at one pixel at a time, across all channels: a fully connected layer applied
+        A 1x1 convolution (1x1 합성곱) looks at one pixel at a time, across all channels (채널): a fully
+        connected layer applied
         at every position. It changes the **number of channels** and nothing else. Inception puts one in
         front of each expensive filter to shrink the channels first (004, "Why 1x1 convolution").
 
@@ -334,10 +335,11 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("4. Residual connections keep the gradient alive")
     lesson.say(f"""
-        A residual block adds its input to its output: `out = F(x) + x` (then ReLU, as in 004). Its backward
+        A residual block adds its input to its output through a shortcut (잔차 연결, residual connection):
+        `out = F(x) + x` (then ReLU, as in 004). Its backward
         pass gets `dL/dx = dL/dout * (dF/dx + 1)`: the `+ 1` is a path on which the gradient passes
         unchanged, however small `dF/dx` has become. A plain block has only the `dF/dx` path, and the
-        product of many small factors vanishes (lesson 5).
+        product of many small factors vanishes (기울기 소실, the vanishing gradient of lesson 5).
 
         Experiment: a stem convolution, {DEPTH} blocks of two 3x3 convolutions ({2 * DEPTH} conv layers, PyTorch's
         default initialisation) and a classifier; once plain, once with the shortcuts. One backward pass on 64

@@ -38,7 +38,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. One RNN step in scalar mode")
     lesson.say("""
-        A recurrent cell reads one input `x_t` and its own previous state `h_{t-1}`:
+        A recurrent (순환) cell reads one input `x_t` of a sequence (순차 데이터) and its own previous state `h_{t-1}`
+        at each time step (시점):
 
             h_t = tanh(U x_t + W h_{t-1} + b)
 
@@ -277,7 +278,7 @@ def run(lesson: Lesson):
     T_LONG = 30                                            # time steps
     H = 8                                                  # hidden units
     lesson.say(f"""
-        Going back one step multiplies the gradient by `W^T diag(1 - h_t^2)`. Over {T_LONG} steps that is
+        Going back one step multiplies the gradient (기울기) by `W^T diag(1 - h_t^2)`. Over {T_LONG} steps that is
         {T_LONG - 1} such factors: if W shrinks vectors (largest singular value below 1) the gradient dies
         geometrically, if it stretches them it can blow up. Take W = scale x an orthogonal matrix (every
         singular value = scale), tiny inputs (so tanh stays in its linear part, `1 - h^2 ~ 1`), and a loss

@@ -48,8 +48,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. The LSTM step: four gates and a cell state")
     lesson.say("""
-        An LSTM step computes four H-wide blocks from the same `W_ih x_t + b_ih + W_hh h_{t-1} + b_hh`
-        (PyTorch's order i, f, g, o) and then
+        An LSTM (장단기 메모리) step computes four H-wide gate (게이트) blocks from the same
+        `W_ih x_t + b_ih + W_hh h_{t-1} + b_hh` (PyTorch's order i, f, g, o) and then
 
             i = sigmoid(.)  input gate       how much of the new candidate to write
             f = sigmoid(.)  forget gate      how much of the old cell state to keep
@@ -57,6 +57,7 @@ def run(lesson: Lesson):
             o = sigmoid(.)  output gate      how much of the cell to show
             c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
 
+        (입력 / 망각 / 출력 게이트: the input, forget and output gates; `c_t` is the cell state, 셀 상태.)
         `*` is elementwise. Below, one step with input 2 and hidden 2, recomputed by hand in numpy.
     """)
     tg.manual_seed(0)
@@ -81,7 +82,7 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("2. The GRU step, and which gate is z")
     lesson.say("""
-        The GRU keeps one state and two gates, reset r and update z (PyTorch's order r, z, n):
+        The GRU (게이트 순환 유닛) keeps one state and two gates, reset r and update z (PyTorch's order r, z, n):
 
             r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
             n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
@@ -318,7 +319,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("7. Bidirectional: read the sequence both ways")
     lesson.say("""
-        `bidirectional=True` runs a second layer from the last step to the first and concatenates the two
+        A bidirectional RNN (양방향 RNN), `bidirectional=True`, runs a second layer from the last step to the first
+        and concatenates the two
         hidden states at every step: output (N, T, 2H). `h_n` holds each direction's *final* state - for the
         forward direction that is step T-1, for the reverse one step 0.
     """)
