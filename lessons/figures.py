@@ -35,15 +35,16 @@ class _Axes:
     def py(self, y):
         return self.top + self.ph * (self.y1 - y) / (self.y1 - self.y0)
 
-    def frame(self, title, xlabel, ylabel, ticks=5):
+    def frame(self, title, xlabel, ylabel, ticks=5, xticks=None):
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{self.height}" '
                f'viewBox="0 0 {self.width} {self.height}">',
                f'<rect width="{self.width}" height="{self.height}" fill="white"/>', _text(10, 22, title, 14,
                                                                                             weight="bold")]
-        for i in range(ticks + 1):
-            x = self.x0 + (self.x1 - self.x0) * i / ticks
-            y = self.y0 + (self.y1 - self.y0) * i / ticks
+        for x in xticks if xticks is not None else [self.x0 + (self.x1 - self.x0) * i / ticks
+                                                     for i in range(ticks + 1)]:
             out.append(_text(self.px(x), self.top + self.ph + 16, f"{x:.3g}", 10, "middle", "#555"))
+        for i in range(ticks + 1):
+            y = self.y0 + (self.y1 - self.y0) * i / ticks
             out.append(_text(self.left - 6, self.py(y) + 4, f"{y:.3g}", 10, "end", "#555"))
             out.append(f'<line x1="{self.left}" y1="{self.py(y):.1f}" x2="{self.left + self.pw}" '
                        f'y2="{self.py(y):.1f}" stroke="#eee"/>')
@@ -89,7 +90,8 @@ def curves_svg(series, title="", xlabel="epoch", ylabel="loss") -> str:
     xs = [x for pts in series.values() for x, _ in pts]
     ys = [y for pts in series.values() for _, y in pts]
     ax = _Axes(min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1, 0.0, max(ys) * 1.05)
-    out = ax.frame(title, xlabel, ylabel)
+    whole = all(float(x).is_integer() for x in xs) and max(xs) - min(xs) <= 20
+    out = ax.frame(title, xlabel, ylabel, xticks=range(int(min(xs)), int(max(xs)) + 1) if whole else None)
     for i, (name, pts) in enumerate(series.items()):
         color = COLORS[i % len(COLORS)]
         out.append(f'<polyline points="{" ".join(f"{ax.px(x):.1f},{ax.py(y):.1f}" for x, y in pts)}" fill="none" '
