@@ -20,7 +20,7 @@ from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 NOTES = "002, 003, 000"
-RUN_TIME = "5 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
+RUN_TIME = "7 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 EPOCHS = 20                 # full settings: ~98 % on held-out digits; --fast trains 4 epochs
 BATCH_SIZE = 32

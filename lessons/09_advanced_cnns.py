@@ -23,7 +23,7 @@ from tinygrad_edu.nn import functional as F
 from visualize import charts
 
 NOTES = "004, 002"
-RUN_TIME = "16 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
+RUN_TIME = "20 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 DEPTH = 10                  # residual blocks (two 3x3 convs each) in the gradient experiment: 20 conv layers
 TRAIN_DEPTH = 10            # blocks of the plain and residual nets trained side by side (the degradation problem)

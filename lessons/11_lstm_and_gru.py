@@ -22,7 +22,7 @@ from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 
 NOTES = "000, 001, 004"
-RUN_TIME = "3 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
+RUN_TIME = "5 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 CHARS = "hielo"                            # note 004's "hihell" -> "ihello" (lesson 10)
 X_IDS = [0, 1, 0, 2, 3, 3]

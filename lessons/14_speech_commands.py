@@ -21,7 +21,7 @@ from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 
 NOTES = "000"
-RUN_TIME = "2 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
+RUN_TIME = "4 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
 RATE = 4000                 # samples per second of the synthetic recordings (0.5 s each)
 FRAME, HOP = 128, 64        # spectrogram: frames of 128 samples (32 ms) every 64 (16 ms)
