@@ -5,7 +5,10 @@ assignment (lessons/homework/assignment.py) by grade_submission, one sandbox, sh
 import io
 import json
 import os
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -13,7 +16,7 @@ from tinygrad_edu.assignment import load_assignment
 from tinygrad_edu.cli import main
 from tinygrad_edu.grade_report import class_table, write_summary_csv
 from tinygrad_edu.grader import grade_class, grade_submission, reference_table
-from tinygrad_edu.sandbox import Limits
+from tinygrad_edu.sandbox import Limits, Sandbox, SandboxFailure
 
 from .grade_samples import ASSIGNMENT, HOMEWORK
 
@@ -158,3 +161,21 @@ def test_a_grader_error_on_one_submission_fails_it_and_grades_the_others(assignm
     assert first.score == 0 and "internal error of the grader" in first.tests[0].output
     assert second.score == 30
     assert json.loads((tmp_path / "out" / "first" / "results.json").read_text())["score"] == 0
+
+
+def test_a_lone_surrogate_from_the_child_is_escaped_before_anyone_prints_it(tmp_path):
+    """`tinygrad-edu gradcheck` printing a student's exception message "\\ud800" died with UnicodeEncodeError (a
+    traceback, not a FAIL); the sandbox now hands over only text UTF-8 can encode, whatever the child sent."""
+    path = tmp_path / "hw.py"
+    path.write_text('import numpy as np\n\ndef f(W):\n    raise ValueError("bad \\ud800")\n\n'
+                    'def name():\n    return "<\\udcff>"\n\n'
+                    'def check():\n    return {"fn": f, "W": np.ones((2, 2))}\n')
+    with Sandbox(str(path), LIMITS) as box:
+        with pytest.raises(SandboxFailure) as failure:
+            box.call("f", np.ones(2))
+        failure.value.reason.encode("utf-8")
+        assert box.call("name") == "<\\udcff>"
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "gradcheck", f"{path}:check", "--timeout", "5"],
+                         capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert run.returncode == 1, run.stderr.decode()
+    assert b"raised ValueError in f: bad \\ud800" in run.stdout and b"Traceback" not in run.stderr

@@ -66,12 +66,33 @@ def parse_header(text, max_total):
         raise WireError(f"the header is not JSON ({type(error).__name__}: {error})") from None
     if not isinstance(header, dict):
         raise WireError(f"the header is a JSON {type(header).__name__}, not an object")
+    try:
+        header = _valid_text(header)
+    except RecursionError:
+        raise WireError("the header is nested too deeply") from None
     sizes = header.get("buffers")
     if not isinstance(sizes, list) or not all(type(n) is int and n >= 0 for n in sizes):
         raise WireError("the header's 'buffers' is not a list of byte counts")
     if sum(sizes) > max_total:
         raise WireError(f"the frame's buffers hold {sum(sizes)} bytes, more than the limit of {max_total}")
     return header, sizes
+
+
+def _valid_text(value):
+    """value with every str made encodable as UTF-8: JSON's "\\ud800" decodes to a lone surrogate, which the
+    student can put in an exception message or a returned str, and which printing or writing it as UTF-8
+    (the report, results.json) would fail on; those are escaped as backslash sequences."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------------------------------------------------- encoding
