@@ -179,3 +179,13 @@ def test_a_lone_surrogate_from_the_child_is_escaped_before_anyone_prints_it(tmp_
                          capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert run.returncode == 1, run.stderr.decode()
     assert b"raised ValueError in f: bad \\ud800" in run.stdout and b"Traceback" not in run.stderr
+
+
+def test_a_submission_of_too_many_files_fails_fast(assignment, tmp_path):
+    """Every sandbox copied every file, before any time limit ran: 30,000 empty files cost 12 s a submission."""
+    junk = tmp_path / "student" / "junk"
+    junk.mkdir(parents=True)
+    for i in range(10_001):
+        (junk / f"{i}.txt").touch()
+    test = graded(assignment, tmp_path / "student", {"svm_loss.py": shipped("svm_loss.py")})["svm_loss_naive"]
+    assert not test.passed and "more than 10000 files and folders" in test.output

@@ -47,6 +47,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 '''
 _OUTPUT_KEEP = 2000     # characters of the student's stdout/stderr kept per sandbox (first and last half)
 _MAX_BYTES = 256 * 2**20   # a submission larger than this is not homework (the sandbox refuses it too)
+_MAX_ENTRIES = 10_000      # nor one of more files and folders: each sandbox copies them all, outside any time limit
 
 
 class SubmissionBoxes:
@@ -185,10 +186,14 @@ def _staged(directory, files, tmp):
     could point at the TA's files, a FIFO would block the copy) and the loader."""
     from .homework_sandboxed import StudentCodeFailure
 
-    root, total = os.path.join(tmp, "submission"), 0
+    root, total, entries = os.path.join(tmp, "submission"), 0, 0
 
     def skip(folder, names):
-        nonlocal total
+        nonlocal total, entries
+        entries += len(names)
+        if entries > _MAX_ENTRIES:
+            raise StudentCodeFailure(f"the submission holds more than {_MAX_ENTRIES} files and folders: too many to "
+                                     "grade (submit the homework files only)", "copying the submission")
         skipped = set()
         for name in names:
             full = os.path.join(folder, name)

@@ -41,6 +41,7 @@ __all__ = ["Sandbox", "Limits", "SandboxFailure", "Handle", "bwrap_status"]
 
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
 _MAX_COPY = 256 * 2**20            # a submission folder larger than this is a TA's mistake, not homework
+_MAX_ENTRIES = 20_000              # nor one of more files and folders (copied before any time limit runs)
 _SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
 _START_TIMEOUT = 60.0              # for python and numpy to start in the child, before any student code runs
 _serials = itertools.count(1)
@@ -249,10 +250,14 @@ class Sandbox:
             os.mkdir(self.workdir)
             shutil.copy2(self.path, self.workdir)
             return
-        total = 0
+        total = entries = 0
 
         def skip(folder, names):
-            nonlocal total
+            nonlocal total, entries
+            entries += len(names)
+            if entries > _MAX_ENTRIES:
+                raise ValueError(f"Sandbox: the submission folder {self.directory} holds more than {_MAX_ENTRIES} "
+                                 "files and folders; point it at the student's own folder")
             skipped = set()
             for name in names:
                 full = os.path.join(folder, name)
