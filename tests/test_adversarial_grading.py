@@ -189,3 +189,18 @@ def test_a_submission_of_too_many_files_fails_fast(assignment, tmp_path):
         (junk / f"{i}.txt").touch()
     test = graded(assignment, tmp_path / "student", {"svm_loss.py": shipped("svm_loss.py")})["svm_loss_naive"]
     assert not test.passed and "more than 10000 files and folders" in test.output
+
+
+def test_results_json_stays_small_whatever_the_submission_holds(assignment, tmp_path):
+    """Text from the submission goes into the reports (names of the files found, what the child reports): 3,000
+    files of long names made each missing-file FAIL 700 KB long, results.json megabytes."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    for i in range(3000):
+        (folder / f"{'a' * 200}{i}.py").touch()
+    loaded, references = assignment
+    out = tmp_path / "out"
+    grade_class(loaded, [str(folder)], str(out), jobs=1, limits=LIMITS)
+    data = json.loads((out / "student" / "results.json").read_text())
+    assert all(t["status"] == "failed" and "not in the submission" in t["output"] for t in data["tests"])
+    assert all(len(t["output"]) < 70_000 for t in data["tests"]) and "characters cut" in data["tests"][0]["output"]

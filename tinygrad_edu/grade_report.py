@@ -33,9 +33,21 @@ def _writable(text):
     return text.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(text, str) else text
 
 
+MAX_OUTPUT = 64 * 1024     # characters of one test's (or the header's) output kept: its first and last half
+
+
 def _clean_strings(obj, names):
     for name in names:
         object.__setattr__(obj, name, _writable(getattr(obj, name)))
+
+
+def _cut(text, keep=MAX_OUTPUT):
+    """text, its middle cut when longer than keep: whatever the student's process sends into a report (a long
+    message, a made-up mutation note) cannot make results.json megabytes long."""
+    if not isinstance(text, str) or len(text) <= keep:
+        return text
+    half = keep // 2
+    return f"{text[:half]}\n[... {len(text) - keep} characters cut ...]\n{text[-half:]}"
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,9 @@ class TestResult:
     __test__ = False        # not a pytest test class, whatever its name
 
     def __post_init__(self):
+        object.__setattr__(self, "output", _cut(self.output))
         _clean_strings(self, ("name", "output"))
-        object.__setattr__(self, "problems", tuple(_writable(p) for p in self.problems))
+        object.__setattr__(self, "problems", tuple(_writable(_cut(p, 200)) for p in self.problems))
 
     def as_gradescope(self):
         return {"name": self.name, "score": float(self.score), "max_score": float(self.max_score),
@@ -75,6 +88,7 @@ class SubmissionResult:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        object.__setattr__(self, "output", _cut(self.output))
         _clean_strings(self, ("name", "path", "output"))
 
     @property
