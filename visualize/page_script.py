@@ -25,7 +25,8 @@ CSS = """
 .tg-side{width:420px;max-width:50%;overflow:auto;border-left:1px solid #ddd;padding:8px;font-size:12px}
 .tg-side h4{margin:2px 0 6px 0;font-size:13px}
 .tg-side table{border-collapse:collapse;width:100%;margin:4px 0}
-.tg-side td,.tg-side th{border-bottom:1px solid #eee;padding:2px 4px;text-align:left;vertical-align:top}
+.tg-page .tg-side td,.tg-page .tg-side th{border-bottom:1px solid #eee;padding:2px 4px;text-align:left !important;
+  vertical-align:top}
 .tg-side .tg-num{font-family:Menlo,Consolas,monospace;white-space:pre-wrap;overflow-wrap:anywhere}
 .tg-side .tg-acc{color:#b03a2e;font-weight:bold}
 .tg-side .tg-pending-text{color:#777;font-style:italic}
@@ -358,7 +359,7 @@ JS = r"""
     var keys = function (ev) {
       if (ev.target && /INPUT|TEXTAREA/.test(ev.target.tagName) && ev.target !== slider) return;
       var k = {ArrowRight: api.next, ArrowLeft: api.prev, Home: buttons.home, End: buttons.end}[ev.key];
-      if (k) { ev.preventDefault(); k(); }
+      if (k) { ev.preventDefault(); ev.stopPropagation(); k(); }     // not also the notebook's own shortcuts
     };
     if (root.classList.contains('tg-standalone')) document.addEventListener('keydown', keys);
     else root.addEventListener('keydown', keys);
