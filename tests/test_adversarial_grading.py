@@ -182,7 +182,8 @@ def test_a_lone_surrogate_from_the_child_is_escaped_before_anyone_prints_it(tmp_
 
 
 def test_a_submission_of_too_many_files_fails_fast(assignment, tmp_path):
-    """Every sandbox copied every file, before any time limit ran: 30,000 empty files cost 12 s a submission."""
+    """Every sandbox copied every file, before any time limit ran (tens of thousands of empty files: seconds a
+    submission, outside --timeout)."""
     junk = tmp_path / "student" / "junk"
     junk.mkdir(parents=True)
     for i in range(10_001):
@@ -204,3 +205,33 @@ def test_results_json_stays_small_whatever_the_submission_holds(assignment, tmp_
     data = json.loads((out / "student" / "results.json").read_text())
     assert all(t["status"] == "failed" and "not in the submission" in t["output"] for t in data["tests"])
     assert all(len(t["output"]) < 70_000 for t in data["tests"]) and "characters cut" in data["tests"][0]["output"]
+
+
+# --------------------------------------------------------------------------- the grader's own memory
+FORGER = """
+import json, os, struct, sys, time
+
+def forge(header_bytes=None, buffer_bytes=0):
+    reply = int(sys.argv[2])                   # the private reply pipe, as the child was started
+    if header_bytes is None:
+        text = json.dumps({"ok": True, "value": None, "seq": 1, "buffers": [buffer_bytes]}).encode()
+    else:
+        text = b"[" + b"{}," * (header_bytes // 3) + b"{}]"
+    os.write(reply, b"TGSB" + struct.pack(">I", len(text)) + text[:65536])
+    time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("kind, args, said", [
+    ("arrays of 300 MiB", (None, 300 * 2**20), "more than the limit of"),
+    ("a 5 MiB JSON header", (5 * 2**20,), "larger than the limit of"),
+], ids=["buffers", "header"])
+def test_a_reply_too_large_for_the_grader_is_refused_before_it_is_read(tmp_path, kind, args, said):
+    """The parent read whatever size the child declared: 2 GiB of arrays (the child's whole memory limit), or
+    64 MiB of JSON ("[{},{},...]", gigabytes of the grader's memory once parsed), per reply, per job."""
+    path = tmp_path / "hw.py"
+    path.write_text(FORGER)
+    with Sandbox(str(path), Limits(timeout=5.0)) as box:
+        with pytest.raises(SandboxFailure) as failure:
+            box.call("forge", *args)
+    assert failure.value.kind == "protocol" and said in failure.value.reason, (kind, failure.value.reason)

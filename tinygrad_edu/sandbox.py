@@ -59,6 +59,8 @@ class Limits:
     output_kb: per stream (stdout, stderr), the KiB kept: the first and last output_kb / 2 of it.
     max_processes: processes the student may start (RLIMIT_NPROC above the user's current count; not enforced
         for root, where only bubblewrap's PID namespace and the process group contain them).
+    reply_mb: largest reply (its arrays' bytes) the parent accepts, in MiB: a bigger one is a malformed reply,
+        so a student's process cannot make the grader's hold gigabytes (the child's memory limit binds only it).
     """
 
     timeout: float = 30.0
@@ -68,9 +70,11 @@ class Limits:
     file_mb: int = 64
     output_kb: int = 16
     max_processes: int = 64
+    reply_mb: int = 256
 
     def __post_init__(self):
-        for name in ("timeout", "memory_mb", "total_timeout", "cpu_seconds", "file_mb", "output_kb", "max_processes"):
+        for name in ("timeout", "memory_mb", "total_timeout", "cpu_seconds", "file_mb", "output_kb", "max_processes",
+                     "reply_mb"):
             value = getattr(self, name)
             if value is None and name in ("total_timeout", "cpu_seconds"):
                 continue
@@ -459,7 +463,7 @@ class Sandbox:
                     raise _Died from None
 
     def _receive(self, deadline):
-        max_total = int(self.limits.memory_mb) * 2**20 + 2**20
+        max_total = int(min(self.limits.memory_mb, self.limits.reply_mb)) * 2**20 + 2**20
         size = wire.parse_prefix(self._read(8, deadline))
         header, sizes = wire.parse_header(self._read(size, deadline), max_total)
         return header, [self._read(n, deadline) for n in sizes]

@@ -26,7 +26,8 @@ import struct
 import numpy as np
 
 MAGIC = b"TGSB"
-MAX_HEADER = 64 * 2**20              # a header this large is not a reply our child would send
+MAX_HEADER = 4 * 2**20               # JSON this large is not a reply our child sends (arrays travel as raw buffers);
+                                    # a parsed header takes many times its size in memory: "[{},{},...]"
 MAX_DEPTH = 64                       # nesting deeper than this is refused (also stops cycles)
 # plain numeric, bool, complex, datetime, bytes and unicode dtypes; never "O" or structured ("V" with fields)
 _DTYPE = re.compile(r"^[<>|=]?(b1|[iuf]\d{1,2}|c\d{1,2}|[mM]8(\[\d*[a-zA-Z]+\])?|[SU]\d{1,9})$")
@@ -66,16 +67,20 @@ def parse_header(text, max_total):
         raise WireError(f"the header is not JSON ({type(error).__name__}: {error})") from None
     if not isinstance(header, dict):
         raise WireError(f"the header is a JSON {type(header).__name__}, not an object")
-    try:
-        header = _valid_text(header)
-    except RecursionError:
-        raise WireError("the header is nested too deeply") from None
+    if _ESCAPED_SURROGATE.search(text):              # only a \\udXXX escape in the JSON makes a surrogate
+        try:
+            header = _valid_text(header)
+        except RecursionError:
+            raise WireError("the header is nested too deeply") from None
     sizes = header.get("buffers")
     if not isinstance(sizes, list) or not all(type(n) is int and n >= 0 for n in sizes):
         raise WireError("the header's 'buffers' is not a list of byte counts")
     if sum(sizes) > max_total:
         raise WireError(f"the frame's buffers hold {sum(sizes)} bytes, more than the limit of {max_total}")
     return header, sizes
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _valid_text(value):
