@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from tinygrad_edu.assignment import load_assignment
 from tinygrad_edu.cli import main
 from tinygrad_edu.grade_report import class_table, write_summary_csv
 from tinygrad_edu.grader import grade_class, grade_submission, reference_table
-from tinygrad_edu.sandbox import Limits, Sandbox, SandboxFailure
+from tinygrad_edu.sandbox import Limits, Sandbox, SandboxFailure, bwrap_status
 
 from .grade_samples import ASSIGNMENT, HOMEWORK
 
@@ -235,3 +236,26 @@ def test_a_reply_too_large_for_the_grader_is_refused_before_it_is_read(tmp_path,
         with pytest.raises(SandboxFailure) as failure:
             box.call("forge", *args)
     assert failure.value.kind == "protocol" and said in failure.value.reason, (kind, failure.value.reason)
+
+
+# --------------------------------------------------------------------------- the host's kernel settings
+@pytest.mark.skipif(bwrap_status()[0] is None, reason=f"needs a working bubblewrap: {bwrap_status()[1]}")
+def test_the_hosts_sysctls_are_read_only_in_the_sandbox(tmp_path):
+    """bwrap's fresh /proc still shows the host's /proc/sys, and uid 0 may write it without any capability: a
+    grader run as root (this machine's, a container's) let the student write kernel.core_pattern, which names a
+    program the kernel runs as root.  Probed by writing a setting's own value back (changes nothing)."""
+    path = tmp_path / "hw.py"
+    path.write_text(textwrap.dedent("""
+        def probe():
+            path = "/proc/sys/vm/overcommit_ratio"
+            with open(path) as f:
+                value = f.read()
+            try:
+                with open(path, "w") as f:
+                    f.write(value)
+            except OSError as error:
+                return f"refused ({error.strerror})"
+            return "written"
+    """))
+    with Sandbox(str(path), LIMITS, isolation="bwrap") as box:
+        assert box.call("probe").startswith("refused")
