@@ -259,3 +259,33 @@ def test_the_hosts_sysctls_are_read_only_in_the_sandbox(tmp_path):
     """))
     with Sandbox(str(path), LIMITS, isolation="bwrap") as box:
         assert box.call("probe").startswith("refused")
+
+
+# --------------------------------------------------------------------------- an assignment without a reference
+FAKE_KINKS = """
+import numpy as np
+
+_first = []
+
+
+def f(W):
+    if not _first:                       # the point the grader checks at: a corner of the loss at every entry
+        _first.append(W.copy())
+    loss = float((W ** 2).sum()) + 100.0 * float(np.abs(W - _first[0]).sum())
+    return loss, 3 * W                   # the right gradient is 2 W
+"""
+
+
+def test_a_gradient_compared_only_at_made_up_kinks_fails(tmp_path):
+    """Without a reference the student's loss is the judge; one with a corner at every entry of the checked
+    point (its value there honest) made every entry a kink, none was counted, and a wrong gradient passed."""
+    (tmp_path / "assignment.py").write_text(textwrap.dedent("""
+        from tinygrad_edu.assignment import LossGradCheck
+        CHECKS = [LossGradCheck("f", file="hw.py", inputs=lambda rng: (1 + rng.random((2, 3)),), points=5)]
+    """))
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "hw.py").write_text(FAKE_KINKS)
+    result = grade_submission(load_assignment(str(tmp_path / "assignment.py")), str(tmp_path / "student"),
+                              limits=LIMITS)
+    (test,) = result.tests
+    assert not test.passed and test.score == 0 and "sits at a kink" in test.output, test.output

@@ -105,6 +105,7 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
         box, resolve = boxes.get(path)
         report = _run(check, box, resolve, _fresh(inputs), expected)
         _require_every_parameter(check, inputs, report)
+        _require_compared(report.results)
         rows = _reference_rows(check, box, resolve, _fresh(inputs), report, diffs) if report.passed else []
     except (SandboxFailure, StudentCodeFailure) as failure:
         where = f" (in {failure.phase})" if failure.phase and failure.phase not in failure.reason else ""
@@ -128,6 +129,11 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
     if report.vacuous is not None:
         problems += (f"nothing tested: {short_problem(report.vacuous)}",)
     passed = bool(report.passed) and all(r.passed for r in rows)
+    if passed:
+        try:
+            _require_compared(rows)
+        except StudentCodeFailure as failure:
+            return _failed(check, f"{text}\nFAIL: {failure.reason}", ("gradient compared with nothing",))
     if not passed and not problems:
         problems = ("failed",)
     score = float(check.points) if passed else 0.0
@@ -212,6 +218,20 @@ def _require_every_parameter(check, inputs, report):
             raise StudentCodeFailure(f"params[{name!r}] was checked at shape {shape} with a gradient of shape "
                                      f"{tuple(np.shape(rows[name].analytic_grad))}, but the grader's {name} has "
                                      f"shape {value.shape}", check.model)
+
+
+def _require_compared(rows):
+    """A gradient every checked entry of which sat at a kink (one-sided differences that disagree) was compared
+    with nothing, so it is no pass: a loss that adds C * |W - W0| around the point it is first called at makes
+    every entry such a kink, and any gradient within C of the right one passes the kink rule."""
+    from .homework_sandboxed import StudentCodeFailure
+
+    for r in rows:
+        if r.passed and r.checked and len(r.kinks) >= r.checked:
+            raise StudentCodeFailure(f"every checked entry of d{r.name} ({r.checked}) sits at a kink of your loss "
+                                     "(its one-sided differences disagree), so the gradient was compared with "
+                                     "nothing: a loss with a corner at every entry of the checked point is not "
+                                     "differentiable there", r.name)
 
 
 def _problem(result, batch_sizes=()):
