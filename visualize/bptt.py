@@ -149,6 +149,12 @@ def _build(graph, mode, state, cell, detail, show, color_by, rankdir, title, leg
     for node_id in cell_path:
         s = step[node_id]
         scene.nodes[node_id].attrs["group"] = _lane_group(cell, s)
+    if not collapsed:
+        for row, later in ts.gate_rows(graph, step, kept):     # i, f, g, o side by side in every step, in order
+            scene.row(row)
+            for node_id in later:           # GRU's n, a rank below: pulled under the end of the row (r, z | n)
+                for _ in range(3):          # three: they outweigh its other neighbours in the crossing heuristic
+                    scene.edge(row[-1], node_id, style="invis", weight="10")
 
     # ------------------------------------------------------------------ edges
     if collapsed:

@@ -57,6 +57,7 @@ class Scene:
         self.edges: list = []
         self.clusters: dict = {}          # key -> (label html, attrs)
         self.roomy = True                 # leave a rank between clusters with sources (see _roomy_clusters)
+        self.rows: list = []              # lists of node keys, each kept on one rank in its order (see row)
 
     def node(self, key, kind, title, label, cluster=(), **attrs):
         self.nodes[key] = SNode(key, kind, title, label, attrs, tuple(cluster))
@@ -66,6 +67,13 @@ class Scene:
 
     def cluster(self, key, label, **attrs):
         self.clusters.setdefault(key, (label, attrs))
+
+    def row(self, keys):
+        """Keep these nodes (all in one cluster) on one rank, in this order: left to right, or top to bottom when
+        rankdir is LR.  Dot orders a rank by its crossing heuristic; what holds an order is a chain of flat
+        (same-rank) edges, which dot keeps tail before head, and the graph attribute remincross=false: the final
+        crossing pass over the whole graph ignores the flat edges inside clusters and swapped LSTM gates."""
+        self.rows.append(list(keys))
 
     def _roomy_clusters(self):
         """Clusters holding a node with no edge in (or none out), such as a module's parameters: Graphviz puts such
@@ -85,6 +93,8 @@ class Scene:
     def emit(self, caption_html: str, rankdir="LR", info=None, **graph_attrs) -> Picture:
         attrs = {"rankdir": rankdir, "fontname": FONT, "fontsize": "11", "labelloc": "t", "labeljust": "l",
                  "nodesep": "0.25", "ranksep": "0.35", "newrank": "true"}
+        if self.rows:
+            attrs["remincross"] = "false"
         attrs.update(graph_attrs)
         dot = Picture(graph_attr=attrs, node_attr={"fontname": FONT, "fontsize": "10", "margin": "0.06,0.03"},
                       edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.7"})
@@ -106,12 +116,22 @@ class Scene:
             branch.setdefault(None, []).append(n)
         counter = [0]
 
-        def write(target, branch):
+        rows_in = {}
+        for keys in self.rows:
+            rows_in.setdefault(self.nodes[keys[0]].cluster, []).append(keys)
+
+        def write(target, branch, path=()):
             for n in branch.get(None, []):
                 attrs = dict(n.attrs)
                 if attrs.get("shape") == "box3d":      # room above the name for the box's top face, and at the right
                     attrs.setdefault("margin", BOX3D_MARGIN)
                 target.node(ids[n.key], f"<{n.label}>", **attrs)
+            for keys in rows_in.get(path, []):
+                with target.subgraph() as same:
+                    same.attr(rank="same")
+                    chain = keys[::-1] if rankdir in ("LR", "RL") else keys    # LR: flat edges point upward
+                    for a, b in zip(chain, chain[1:]):
+                        same.edge(ids[a], ids[b], style="invis")
             for key, sub_branch in branch.items():
                 if key is None:
                     continue
@@ -123,7 +143,7 @@ class Scene:
                     if label:
                         merged["label"] = f"<{label}>"
                     sub.attr(**merged)
-                    write(sub, sub_branch)
+                    write(sub, sub_branch, path + (key,))
 
         write(dot, tree)
         roomy = self._roomy_clusters() if self.roomy else set()

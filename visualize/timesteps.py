@@ -228,3 +228,70 @@ def cuts(scene, graph, step, anchor):
                        dir="both", fontcolor=CUT, constraint="false",
                        label=escape(f"✂ truncated between t={t0} and t={t1}: no gradient flows back"))
     return cuts
+
+
+def _last_axis_start(graph, op):
+    """Where a GetItem's slice of the last axis starts (z[..., 4:8] -> 4), or None when it indexes otherwise."""
+    index = op.params.get("index")
+    if not isinstance(index, tuple) or not index or not isinstance(index[-1], slice):
+        return None
+    if any(not (k is Ellipsis or k == slice(None)) for k in index[:-1]):
+        return None
+    src = graph.inputs_of(op.id)
+    size = src[0].shape[-1] if src and src[0].shape else None
+    start = index[-1].start or 0
+    return start % size if size and start < 0 else start
+
+
+def _gate_start(graph, step, node_id, names):
+    """The last-axis slice a named value is cut from (an LSTM's i from z[..., :H]): the first GetItem met walking
+    up its own step, not through another named value.  None when there is no such slice (c, h, the gates' z)."""
+    here = step.get(node_id)
+    queue, seen = deque(graph.inputs_of(node_id)), set()
+    while queue:
+        x = queue.popleft()
+        if x.id in seen or step.get(x.id) != here or x.id in names:
+            continue
+        seen.add(x.id)
+        if x.kind == "op" and x.op == "GetItem":
+            start = _last_axis_start(graph, x)
+            if start is not None:
+                return start
+            continue
+        queue.extend(graph.inputs_of(x.id))
+    return None
+
+
+def gate_rows(graph, step, kept):
+    """Per step, the drawn gates in the order of their blocks in the pre-activation: the named values each cut
+    from a slice of the last axis (LSTM i, f, g, o; GRU r, z, n).  Returns [(row, later)]: `row` the gates no
+    other gate feeds, to keep side by side in this order; `later` those computed from another gate (GRU's n, from
+    r), which belong a rank below.  Steps with fewer than two gates give nothing."""
+    names = {n.id for n in graph.nodes if n.kind == "value" and n.name and n.id in kept and n.id in step}
+    gates = {}
+    for node_id in names:
+        start = _gate_start(graph, step, node_id, names)
+        if start is not None:
+            gates.setdefault(step[node_id], []).append((start, graph.node(node_id).name, node_id))
+    rows = []
+    for s in sorted(gates, key=lambda s: (scopes.lane_sort_key(s.lane), s.t)):
+        ordered = [node_id for _, _, node_id in sorted(gates[s])]
+        row = [node_id for node_id in ordered if not _fed_by_any(graph, step, node_id, set(ordered) - {node_id})]
+        if len(row) >= 2:
+            rows.append((row, [node_id for node_id in ordered if node_id not in row]))
+    return rows
+
+
+def _fed_by_any(graph, step, node_id, others):
+    """Whether a value of `others` lies upstream of node_id within its step."""
+    here = step.get(node_id)
+    stack, seen = list(graph.inputs_of(node_id)), set()
+    while stack:
+        x = stack.pop()
+        if x.id in others:
+            return True
+        if x.id in seen or step.get(x.id) != here:
+            continue
+        seen.add(x.id)
+        stack.extend(graph.inputs_of(x.id))
+    return False
