@@ -289,3 +289,21 @@ def test_a_gradient_compared_only_at_made_up_kinks_fails(tmp_path):
                               limits=LIMITS)
     (test,) = result.tests
     assert not test.passed and test.score == 0 and "sits at a kink" in test.output, test.output
+
+
+# --------------------------------------------------------------------------- the TA's limits
+def test_an_infinite_or_huge_timeout_is_a_usage_error_or_works(tmp_path, capsys):
+    """--timeout inf was accepted and every call then died in poll() (OverflowError): each student's every check
+    got 0 as an 'internal error of the grader'; 1e300 overflowed setrlimit in the child, a FAIL of the student."""
+    with pytest.raises(ValueError, match="finite"):
+        Limits(timeout=float("inf"))
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "svm_loss.py").write_text(shipped("svm_loss.py"))
+    assert main(["grade", ASSIGNMENT, str(tmp_path / "student"), "--out", str(tmp_path / "out"),
+                 "--timeout", "inf"]) == 2
+    assert "finite" in capsys.readouterr().err
+    path = tmp_path / "hw.py"
+    path.write_text("def f(x):\n    return 2 * x\n")
+    with Sandbox(str(path), Limits(timeout=1e300)) as box:
+        assert box.call("f", 21) == 42
+        assert "refused the CPU time limit" in box.isolation

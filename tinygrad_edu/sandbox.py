@@ -78,8 +78,8 @@ class Limits:
             value = getattr(self, name)
             if value is None and name in ("total_timeout", "cpu_seconds"):
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"Limits: {name} must be a positive number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise ValueError(f"Limits: {name} must be a positive finite number, got {value!r}")
 
     @property
     def total(self):

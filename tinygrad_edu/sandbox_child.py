@@ -70,7 +70,7 @@ def _apply_limits(limits):
                 soft, hard = current, current
                 lowered[name] = current
             resource.setrlimit(which, (soft, min(hard, current) if current != resource.RLIM_INFINITY else hard))
-        except (AttributeError, ValueError, OSError):
+        except (AttributeError, ValueError, OverflowError, OSError):    # OverflowError: more than rlim_t holds
             refused.append(name)
     return {"refused": refused, "lowered": lowered}
 

@@ -168,7 +168,7 @@ def poll(fds, timeout=None, write=()):
         poller.register(fd, select.POLLIN)
     for fd in write:
         poller.register(fd, select.POLLOUT)
-    ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
+    ms = None if timeout is None else max(0, math.ceil(min(timeout, 2e6) * 1000))    # poll's int: ~2**31 ms
     return {fd for fd, _ in poller.poll(ms)}
 
 
