@@ -510,7 +510,7 @@ def test_isolation_says_what_is_in_force(tmp_path):
 
 def test_bad_arguments_are_the_callers_errors(tmp_path):
     path = write(tmp_path, "x = 1\n")
-    with pytest.raises(ValueError, match="timeout must be a positive number, got 0"):
+    with pytest.raises(ValueError, match="timeout must be a positive finite number, got 0"):
         Limits(timeout=0)
     with pytest.raises(ValueError, match="does not exist"):
         Sandbox(tmp_path / "nope.py")
