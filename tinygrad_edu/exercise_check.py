@@ -154,6 +154,12 @@ class ExerciseReport:
             lines.append(f"(your code ran in a sandbox: {self.isolation})")
         return "\n".join(lines)
 
+    def _repr_html_(self):
+        """Jupyter shows the parts as a table, not the dataclass."""
+        from .report_html import exercise_html
+
+        return exercise_html(self)
+
 
 # ------------------------------------------------------------------------------------------------ parts
 def _known(mistakes, output, analytic, context):

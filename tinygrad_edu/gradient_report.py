@@ -44,6 +44,12 @@ class ParamResult:
             return None
         return f"shape {tuple(np.shape(self.analytic_grad))}, expected {tuple(self.shape)}"
 
+    def _repr_html_(self):
+        """Jupyter shows the verdict as a one-row table, not the dataclass with its arrays."""
+        from .report_html import param_html
+
+        return param_html(self)
+
     def __str__(self):
         mark = "ok  " if self.passed else "FAIL"
         if self.shape_error:
@@ -179,6 +185,12 @@ class HomeworkReport:
         if self.isolation:
             parts.append(Text(f"ran in: {self.isolation}", style="dim"))
         return Group(*parts)
+
+    def _repr_html_(self):
+        """Jupyter shows the report as a table (what print() shows in a terminal)."""
+        from .report_html import homework_html
+
+        return homework_html(self)
 
     def print(self, console=None):
         from rich.console import Console

@@ -43,6 +43,10 @@ class Chart(str):
         chart.kind, chart.data, chart.title, chart.xlabel, chart.ylabel = kind, data, title, xlabel, ylabel
         return chart
 
+    def _repr_svg_(self):
+        """Jupyter draws the chart instead of echoing its SVG source as a string."""
+        return str(self)
+
     def save(self, path, format="svg") -> str:
         """Write path.<format>; matplotlib draws it when installed, else the hand-written SVG (svg only)."""
         if format not in FORMATS:
