@@ -151,7 +151,7 @@ def run(lesson: Lesson):
         df/dz = q = {q.data:g}
         df/dx = df/dq * dq/dx = {q.grad:g} * 1 = {x.grad:g}   (dq/dx = 1: addition passes it on)
         df/dy = df/dq * dq/dy = {q.grad:g} * 1 = {y.grad:g}""")
-    lesson.step_backward(f, "01_chain_rule_backward")    # with --step: one node per pause, a picture per step
+    lesson.step_backward(f, "01_chain_rule")    # with --step: one node per pause, a picture per step
     lesson.check("f", f.data, -12.0)
     lesson.check("df/dx, df/dy, df/dz", [x.grad, y.grad, z.grad], [-4.0, -4.0, 3.0])
     nudged = ((-2.0 + NUDGE + 5.0) * -4.0 - (-2.0 - NUDGE + 5.0) * -4.0) / (2 * NUDGE)

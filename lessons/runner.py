@@ -298,12 +298,15 @@ class Lesson:
     def step_backward(self, root, name=None, title="the backward pass, one node at a time"):
         """Replay the backward pass from `root` node by node (visualize.Stepper): in --step mode each step is a
         panel (upstream gradient, local derivatives, products, accumulation), a picture with the active node
-        highlighted (`out/name_01.svg`, ... when --out and a name are given) and a pause; otherwise one table
+        highlighted (`out/name_step01.svg`, ... when --out and a name are given; a name already ending in
+        `_step` is not doubled) and a pause; otherwise one table
         of every step.  Works before or after root.backward() in scalar mode.  Returns the Stepper."""
         from visualize import Stepper
 
         stepper = Stepper(root)
         self.focus(root)
+        if name is not None and name.endswith("_step"):
+            name = name[:-len("_step")]                # "x_step" would give x_step_step01
         self.console.rule(f"[bold]{title}")
         if not self.step_mode:
             self.console.print(stepper.table())
@@ -311,7 +314,7 @@ class Lesson:
         for step in stepper:
             self.console.print(stepper.panel(step))
             if name is not None and self.out is not None:
-                self.picture(stepper.picture(step.index), f"{name}_{step.index:02d}",
+                self.picture(stepper.picture(step.index), f"{name}_step{step.index:02d}",
                              f"step {step.index} of {len(stepper)}")
             self.pause()
         return stepper

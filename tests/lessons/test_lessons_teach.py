@@ -237,8 +237,8 @@ def test_step_pictures_get_clean_names(tmp_path, monkeypatch):
     x = tg.Scalar(2.0, name="x")
     y = x * x
     y.name = "y"
-    lesson.step_backward(y, "01_square_backward")
-    assert [p.rsplit("/", 1)[-1].split(".")[0] for p in lesson.pictures] == ["01_square_backward_01"]
+    lesson.step_backward(y, "01_square_step")                             # the old names doubled "step"
+    assert [p.rsplit("/", 1)[-1].split(".")[0] for p in lesson.pictures] == ["01_square_step01"]
 
 
 def test_recap_has_three_lines():

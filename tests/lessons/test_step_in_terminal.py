@@ -79,9 +79,9 @@ def test_step_pauses_then_b_shows_the_stepper_and_q_quits(terminal):
     assert "the backward pass, one node at a time" not in screen      # the stepper section has not started
 
     terminal.keys("b")                                               # no Enter needed: one key
-    stepped = terminal.wait_for("Mul → f")
-    assert "Add → q" in stepped                                      # f's backward, op by op
-    assert stepped.count("-- step 5 --") == 2                        # b did not move on: same pause, asked again
+    stepped = terminal.wait_for("-- step 5 --", count=2)              # b did not move on: same pause, asked again
+    assert "Mul → f" in stepped and "Add → q" in stepped             # f's backward, op by op
+    assert "-- step 6 --" not in stepped
 
     terminal.keys("q")
     quit_screen = terminal.wait_for("stopped at step 5")
