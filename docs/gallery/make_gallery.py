@@ -82,7 +82,7 @@ def affine(scratch):
 
 def deep_nets(scratch):
     """Ten Linear(16, 16) layers with sigmoid or ReLU, the same He initialisation (std sqrt(2/16), zero biases),
-    seed and data: colored by ‖grad‖ on one scale.  ReLU passes the gradient on at its size; each sigmoid
+    seed and data: colored by |grad| on one scale.  ReLU passes the gradient on at its size; each sigmoid
     multiplies it by sigma'(z) <= 1/4, so the first layers get a gradient 1e5 times smaller."""
     for act in (nn.Sigmoid, nn.ReLU):
         tg.manual_seed(1)
@@ -99,10 +99,10 @@ def deep_nets(scratch):
             loss.backward()
         name = act.__name__.lower()
         save(visualize.draw(loss, collapse="module", rankdir="TB", show=("grad",),
-                            title=f"10 x (Linear 16→16, {act.__name__}), He init, colored by ‖grad‖"), f"deep_{name}",
+                            title=f"10 x (Linear 16→16, {act.__name__}), He init, colored by |grad|"), f"deep_{name}",
              scratch)
         save_chart(visualize.gradient_flow_svg(visualize.parameter_flow(loss),
-                                               title=f"‖grad‖ per parameter, {act.__name__} network (input side "
+                                               title=f"|grad| per parameter, {act.__name__} network (input side "
                                                      "first)", decades=(-8, 0)), f"gradflow_{name}")
 
 
@@ -148,9 +148,9 @@ def lstm(scratch):
         loss = model(tg.randn(5, 1, 3))
         loss.name = "loss"
         loss.backward()
-    save(visualize.draw_bptt(loss, title="an LSTM unrolled over 5 steps: ‖∂L/∂h_t‖ shrinks away from the loss"),
+    save(visualize.draw_bptt(loss, title="an LSTM unrolled over 5 steps: |∂L/∂h_t| shrinks away from the loss"),
          "lstm_bptt", scratch)
-    save_chart(visualize.state_grads_svg(visualize.state_grad_norms(loss), title="‖∂L/∂h_t‖ against t, the same LSTM"),
+    save_chart(visualize.state_grads_svg(visualize.state_grad_norms(loss), title="|∂L/∂h_t| against t, the same LSTM"),
                "lstm_state_grads")
     tg.manual_seed(3)
     deep = Reader(num_layers=2, bidirectional=True)
