@@ -307,3 +307,33 @@ def test_an_infinite_or_huge_timeout_is_a_usage_error_or_works(tmp_path, capsys)
     with Sandbox(str(path), Limits(timeout=1e300)) as box:
         assert box.call("f", 21) == 42
         assert "refused the CPU time limit" in box.isolation
+
+
+FORKS = """
+import os, time
+
+
+def spread(children, mb, wait):
+    for _ in range(children):
+        if os.fork() == 0:
+            try:
+                block = bytearray(mb * 2**20)        # each child under the address-space limit
+            finally:
+                time.sleep(60)
+                os._exit(0)
+    time.sleep(wait)
+    return "survived"
+"""
+
+
+def test_forked_children_cannot_hold_more_memory_together_than_the_limit(tmp_path):
+    """RLIMIT_AS binds each process alone (and RLIMIT_NPROC does not bind root): 6 children of 500 MiB each
+    held 2.4 GiB under a 1 GiB limit; N children take N times the limit, enough to bring a machine down."""
+    path = tmp_path / "hw.py"
+    path.write_text(FORKS)
+    with Sandbox(str(path), Limits(timeout=10.0, memory_mb=1024)) as box:
+        with pytest.raises(SandboxFailure) as failure:
+            box.call("spread", 4, 320, 4.0)
+    assert failure.value.kind == "memory" and "processes held" in failure.value.reason, failure.value.reason
+    with Sandbox(str(path), Limits(timeout=10.0, memory_mb=1024)) as box:
+        assert box.call("spread", 2, 100, 1.0) == "survived"       # a few small children are fine

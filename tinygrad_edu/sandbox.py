@@ -44,6 +44,8 @@ _MAX_COPY = 256 * 2**20            # a submission folder larger than this is a T
 _MAX_ENTRIES = 20_000              # nor one of more files and folders (copied before any time limit runs)
 _SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
 _START_TIMEOUT = 60.0              # for python and numpy to start in the child, before any student code runs
+_MEMORY_POLL = 0.2                 # seconds between two looks at the memory all of a sandbox's processes hold
+_MEMORY_SLACK_MB = 64              # bwrap's own processes, above the one python process's address-space limit
 _serials = itertools.count(1)
 
 
@@ -308,10 +310,25 @@ class Sandbox:
         self._pidfd = os.pidfd_open(self._proc.pid) if hasattr(os, "pidfd_open") else None
         keep = int(self.limits.output_kb * 1024)
         self._captures = [system.OutputCapture(out_r, keep), system.OutputCapture(err_r, keep)]
+        self._over_memory, self._stop_watch = None, threading.Event()
+        threading.Thread(target=self._watch_memory, args=(self._proc, self._stop_watch), daemon=True).start()
+
+    def _watch_memory(self, proc, stop):
+        """Kill the sandbox when its processes together hold more than the memory limit: RLIMIT_AS binds each
+        process alone, so a student's code that forks N children could hold N times the limit."""
+        limit = (int(self.limits.memory_mb) + _MEMORY_SLACK_MB) * 2**20
+        while not stop.wait(_MEMORY_POLL):
+            used, count = system.tree_memory(proc.pid)
+            if used > limit and not stop.is_set():
+                self._over_memory = (used, count)
+                self._kill(proc)
+                return
 
     def close(self):
         """Kill the process group (and with it any process the student left running), remove the directory."""
         proc, self._proc = self._proc, None
+        if getattr(self, "_stop_watch", None) is not None:
+            self._stop_watch.set()
         if proc is not None:
             if proc.returncode is None:     # not reaped yet, so its pid still names its process group
                 self._kill(proc)
@@ -537,7 +554,11 @@ class Sandbox:
             status = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             status = None
-        if status is None:
+        if self._over_memory is not None:
+            used, count = self._over_memory
+            reason, kind = (f"ran out of memory (limit {self.memory_mb} MiB) {when}: its {count} processes held "
+                            f"{used // 2**20} MiB together"), "memory"
+        elif status is None:
             reason, kind = f"the process stopped answering {when}", "protocol"
         else:
             signo = -status if status < 0 else status - 128 if self._bwrap and 128 < status < 128 + 65 else None

@@ -143,6 +143,26 @@ def kill_marked(marker):
                 pass                            # gone, or not ours to read
 
 
+def tree_memory(pid):
+    """(bytes, processes): the proportional set size (Pss: shared pages split between their users) of pid and
+    all its descendants, found through /proc/<pid>/task/<tid>/children; (0, 0) where /proc cannot say."""
+    seen, todo, total = set(), [pid], 0
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:")), 0)
+        except (OSError, ValueError):
+            pass                            # it ended meanwhile, or this kernel has no such file
+    return total, len(seen)
+
+
 def max_tasks(extra):
     """RLIMIT_NPROC for the child: it counts every task (process or thread) of the user, machine-wide, so the
     limit is what the user runs now plus `extra`, counted here (under bwrap the child sees only its namespace).
