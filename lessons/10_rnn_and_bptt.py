@@ -38,8 +38,8 @@ def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
     lesson.section("1. One RNN step in scalar mode")
     lesson.say("""
-        A recurrent (순환) cell reads one input `x_t` of a sequence (순차 데이터) and its own previous state `h_{t-1}`
-        at each time step (시점):
+        A recurrent (순환) cell reads one input `x_t` of a sequence (순차 데이터) and its own previous hidden state
+        (은닉 상태) `h_{t-1}` at each time step (시점):
 
             h_t = tanh(U x_t + W h_{t-1} + b)
 
@@ -89,7 +89,7 @@ def run(lesson: Lesson):
         Note 004's task: read "hihell" one character at a time and answer, at every step, the **next** character:
         "ihello". Look at what the answer depends on. The first `h` is followed by `i`, the second `h` by `e`;
         the first `l` by `l`, the second by `o`. The current character alone cannot decide: the model must
-        remember what came before (a **hidden state**, 은닉 상태). That is the point of the example.
+        remember what came before: the **hidden state**. That is the point of the example.
 
         A net without memory, one Linear layer applied to each character on its own, can at best answer
         half-and-half at the two `h` steps and the two `l` steps: 4 of 6 right, and a loss of at least

@@ -80,7 +80,7 @@ def run(lesson: Lesson):
     lesson.check("nn.LSTMCell's h_t = o * tanh(c_t)", h_t.numpy(), h_hand)
 
     # ------------------------------------------------------------------------------------------------
-    lesson.section("2. The GRU step, and which gate is z")
+    lesson.section("2. The GRU step: which gate is z, and where r goes")
     lesson.say("""
         The GRU (게이트 순환 유닛) keeps one state and two gates, reset r and update z (PyTorch's order r, z, n):
 
