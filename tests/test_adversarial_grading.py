@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -337,3 +338,17 @@ def test_forked_children_cannot_hold_more_memory_together_than_the_limit(tmp_pat
     assert failure.value.kind == "memory" and "processes held" in failure.value.reason, failure.value.reason
     with Sandbox(str(path), Limits(timeout=10.0, memory_mb=1024)) as box:
         assert box.call("spread", 2, 100, 1.0) == "survived"       # a few small children are fine
+
+
+def test_a_fork_bomb_is_stopped_at_the_process_limit_not_the_timeout(tmp_path):
+    """RLIMIT_NPROC does not bind root (nor any user's processes in another user's count): a fork bomb ran
+    until the wall-clock timeout, taking the machine's process table with it."""
+    path = tmp_path / "hw.py"
+    path.write_text("import os, time\n\ndef bomb():\n    while True:\n        try:\n            os.fork()\n"
+                    "        except OSError:\n            time.sleep(0.01)\n")
+    started = time.monotonic()
+    with Sandbox(str(path), Limits(timeout=20.0)) as box:
+        with pytest.raises(SandboxFailure) as failure:
+            box.call("bomb")
+    assert failure.value.kind == "processes" and "more than 64 processes" in failure.value.reason
+    assert time.monotonic() - started < 15

@@ -99,12 +99,6 @@ class SubmissionResult:
     def max_score(self):
         return float(sum(t.max_score for t in self.tests))
 
-    def _repr_html_(self):
-        """Jupyter shows the tests and the score as a table, not the dataclass."""
-        from .report_html import submission_html
-
-        return submission_html(self)
-
     def as_gradescope(self):
         return {"score": self.score, "execution_time": round(float(self.execution_time), 3),
                 "output": self.output, "output_format": "text", "test_output_format": "text",
@@ -199,6 +193,7 @@ _PATTERNS = (   # (regex on a diagnosis sentence of tinygrad_edu.diagnosis, shor
 _FAILURES = (   # a failure of the student's code (SandboxFailure.reason) -> its kind, without the call it was in
     (r"timed out", "timed out"),
     (r"out of memory|MemoryError", "ran out of memory"),
+    (r"started more than \d+ processes", "started too many processes"),
     (r"sys\.exit|os\._exit|exited|exit status", "exited"),
     (r"killed|signal", "killed by a signal"),
     (r"syntax ?error", "syntax error"),

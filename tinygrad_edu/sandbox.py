@@ -46,6 +46,7 @@ _SKIP = {"__pycache__", ".git", ".ipynb_checkpoints"}
 _START_TIMEOUT = 60.0              # for python and numpy to start in the child, before any student code runs
 _MEMORY_POLL = 0.2                 # seconds between two looks at the memory all of a sandbox's processes hold
 _MEMORY_SLACK_MB = 64              # bwrap's own processes, above the one python process's address-space limit
+_OWN_PROCESSES = 3                 # bwrap, its init in the PID namespace and the child python: not the student's
 _serials = itertools.count(1)
 
 
@@ -101,7 +102,8 @@ class SandboxFailure(Exception):
     phase: the call it happened in ("import", a function name, "between calls (after f)").
     traceback: the last frames in the student's files ("" when there are none).
     kind: "exception", "syntax", "exit", "interrupt", "memory", "timeout", "cpu", "signal", "exited",
-          "protocol", "missing", "unsendable" or "dead" (a call after the process was already gone).
+          "protocol", "missing", "unsendable", "processes" (started more than max_processes) or "dead" (a call
+          after the process was already gone).
     """
 
     def __init__(self, reason, phase, traceback="", kind="exception"):
@@ -314,12 +316,14 @@ class Sandbox:
         threading.Thread(target=self._watch_memory, args=(self._proc, self._stop_watch), daemon=True).start()
 
     def _watch_memory(self, proc, stop):
-        """Kill the sandbox when its processes together hold more than the memory limit: RLIMIT_AS binds each
-        process alone, so a student's code that forks N children could hold N times the limit."""
+        """Kill the sandbox when its processes together hold more than the memory limit (RLIMIT_AS binds each
+        process alone, so a student's code that forks N children could hold N times the limit), or when they are
+        more than max_processes (RLIMIT_NPROC does not bind root: a fork bomb would run until the timeout)."""
         limit = (int(self.limits.memory_mb) + _MEMORY_SLACK_MB) * 2**20
+        most = int(self.limits.max_processes) + _OWN_PROCESSES
         while not stop.wait(_MEMORY_POLL):
-            used, count = system.tree_memory(proc.pid)
-            if used > limit and not stop.is_set():
+            used, count = system.tree_memory(proc.pid, most)
+            if (used > limit or count > most) and not stop.is_set():
                 self._over_memory = (used, count)
                 self._kill(proc)
                 return
@@ -554,8 +558,12 @@ class Sandbox:
             status = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             status = None
-        if self._over_memory is not None:
-            used, count = self._over_memory
+        over = self._over_memory
+        if over is not None and over[1] > self.limits.max_processes + _OWN_PROCESSES:
+            reason, kind = (f"your code started more than {self.limits.max_processes} processes {when} (the limit); "
+                            "the sandbox was killed"), "processes"
+        elif over is not None:
+            used, count = over
             reason, kind = (f"ran out of memory (limit {self.memory_mb} MiB) {when}: its {count} processes held "
                             f"{used // 2**20} MiB together"), "memory"
         elif status is None:

@@ -143,23 +143,32 @@ def kill_marked(marker):
                 pass                            # gone, or not ours to read
 
 
-def tree_memory(pid):
+def tree_memory(pid, most=None):
     """(bytes, processes): the proportional set size (Pss: shared pages split between their users) of pid and
-    all its descendants, found through /proc/<pid>/task/<tid>/children; (0, 0) where /proc cannot say."""
-    seen, todo, total = set(), [pid], 0
-    while todo:
+    all its descendants, found through /proc/<pid>/task/<tid>/children; (0, 0) where /proc cannot say.  Past
+    `most` processes it stops counting and reads no memory (a fork bomb's tree grows faster than it can be
+    walked, and reading a forking process's memory map waits for it)."""
+    seen, todo = [], [pid]
+    while todo and (most is None or len(seen) <= most):
         p = todo.pop()
         if p in seen:
             continue
-        seen.add(p)
+        seen.append(p)
         try:
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            pass                            # it ended meanwhile, or this kernel has no such file
+    if most is not None and len(seen) > most:
+        return 0, len(seen)
+    total = 0
+    for p in seen:
+        try:
             with open(f"/proc/{p}/smaps_rollup") as f:
                 total += next((int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:")), 0)
         except (OSError, ValueError):
-            pass                            # it ended meanwhile, or this kernel has no such file
+            pass
     return total, len(seen)
 
 
