@@ -352,3 +352,10 @@ def test_a_fork_bomb_is_stopped_at_the_process_limit_not_the_timeout(tmp_path):
             box.call("bomb")
     assert failure.value.kind == "processes" and "more than 64 processes" in failure.value.reason
     assert time.monotonic() - started < 15
+
+
+def test_a_model_that_is_plain_data_is_the_students_failure_not_the_graders(assignment, tmp_path):
+    source = shipped("two_layer_net.py") + "\n\ndef TwoLayerNet(*sizes):\n    return {'params': {}}\n"
+    test = graded(assignment, tmp_path / "student", {"two_layer_net.py": source})["TwoLayerNet"]
+    assert not test.passed and "returned a dict, not an object" in test.output
+    assert "internal error" not in test.output

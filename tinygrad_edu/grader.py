@@ -190,6 +190,11 @@ def _run(check, box, resolve, inputs, expected):
         params, *args = inputs
         model = resolve(check.model)
         net = box.call_handle(model, *check.init) if isinstance(model, Handle) else box.call(model, *check.init)
+        if not isinstance(net, Handle):             # plain data came back: no object to hold the parameters
+            from .homework_sandboxed import StudentCodeFailure
+
+            raise StudentCodeFailure(f"{check.model}{check.init!r} returned a {type(net).__name__}, not an object "
+                                     "with a params dict and a loss method", check.model)
         loss_fn = box.getattr(net, check.loss)
         grads = box.getattr(net, check.gradient) if check.gradient else None
         return check_grads_in(box, loss_fn, net, params=params, args=tuple(args), grads=grads,
