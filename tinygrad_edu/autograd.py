@@ -34,7 +34,7 @@ SEAMS = _Seams()
 
 # -------------------- 1. switches
 @contextlib.contextmanager
-def _switch(name: str, value):
+def _switch(name: str, value: bool):
     """STATE.<name> = value inside a with-block, the previous value back afterwards (even on error)."""
     previous = getattr(STATE, name)
     setattr(STATE, name, value)
@@ -44,23 +44,23 @@ def _switch(name: str, value):
         setattr(STATE, name, previous)
 
 
-def no_grad():
+def no_grad() -> contextlib.AbstractContextManager:
     """Nothing computed inside is recorded (evaluation, optimizer updates)."""
     return _switch("grad_enabled", False)
 
 
-def enable_grad():
+def enable_grad() -> contextlib.AbstractContextManager:
     """Recording back on inside a `no_grad` block."""
     return _switch("grad_enabled", True)
 
 
-def watch():
+def watch() -> contextlib.AbstractContextManager:
     """Keep every node's gradient (not only leaves' and retain_grad()'s) in backward passes run inside: pictures
     color nodes by it."""
     return _switch("watching", True)
 
 
-def detect_anomaly():
+def detect_anomaly() -> contextlib.AbstractContextManager:
     """Raise RuntimeError at the first op whose forward output or backward gradient holds NaN or Inf."""
     return _switch("anomaly", True)
 
