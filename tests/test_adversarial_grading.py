@@ -359,3 +359,20 @@ def test_a_model_that_is_plain_data_is_the_students_failure_not_the_graders(assi
     test = graded(assignment, tmp_path / "student", {"two_layer_net.py": source})["TwoLayerNet"]
     assert not test.passed and "returned a dict, not an object" in test.output
     assert "internal error" not in test.output
+
+
+def test_a_backward_that_changes_its_answer_the_second_time_fails_with_the_reason(assignment, tmp_path):
+    """The grader asks a layer's backward again, for its own dout: arrays the first time and a str the second
+    was an 'internal error of the grader' (np.asarray of a str)."""
+    source = shipped("layers.py") + textwrap.dedent("""
+
+        _honest, _calls = affine_backward, []
+
+
+        def affine_backward(dout, cache):
+            _calls.append(1)
+            dx, dw, db = _honest(dout, cache)
+            return (dx, dw, db) if len(_calls) == 1 else (dx, "dw", db)
+    """)
+    test = graded(assignment, tmp_path / "student", {"layers.py": source})["affine layer"]
+    assert not test.passed and "returned str" in test.output and "internal error" not in test.output, test.output

@@ -168,6 +168,12 @@ def _reference_rows(check, box, resolve, inputs, report, diffs):
     if not isinstance(grads, (tuple, list)) or len(grads) != len(floats):
         raise StudentCodeFailure(f"{check.backward} returned {type(grads).__name__} where one gradient per float "
                                  f"input ({len(floats)}) belongs", check.backward)
+    for name, g in zip(diffs.names, grads):
+        number = isinstance(g, (int, float)) and not isinstance(g, bool)
+        if not (number or isinstance(g, np.ndarray) and g.dtype.kind in "fiub"):
+            raise StudentCodeFailure(f"{check.backward} returned {type(g).__name__} "
+                                     f"{getattr(g, 'dtype', '')} for d{name} where a numeric array belongs "
+                                     "(asked a second time, with the grader's dout)", check.backward)
     return against_reference(diffs, dict(zip(diffs.names, grads)))
 
 
