@@ -376,3 +376,25 @@ def test_a_backward_that_changes_its_answer_the_second_time_fails_with_the_reaso
     """)
     test = graded(assignment, tmp_path / "student", {"layers.py": source})["affine layer"]
     assert not test.passed and "returned str" in test.output and "internal error" not in test.output, test.output
+
+
+@pytest.mark.slow
+def test_folders_nested_too_deep_fail_that_submission_only(assignment, tmp_path):
+    """1,100 nested folders made os.walk raise RecursionError outside any check: the exception left the worker
+    thread and the whole class's grading died (no summary.csv)."""
+    loaded, _ = assignment
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "svm_loss.py").write_text(shipped("svm_loss.py"))
+    chain = [os.path.join(str(deep), *["d"] * k) for k in range(1, 1101)]
+    for folder in chain:                    # one at a time: os.makedirs and rmtree recurse as deep as the tree
+        os.mkdir(folder)
+    honest = tmp_path / "honest"
+    honest.mkdir()
+    (honest / "svm_loss.py").write_text(shipped("svm_loss.py"))
+    try:
+        first, second = grade_class(loaded, [str(deep), str(honest)], str(tmp_path / "out"), jobs=2, limits=LIMITS)
+    finally:
+        for folder in reversed(chain):
+            os.rmdir(folder)
+    assert first.score == 0 and second.score == 30
