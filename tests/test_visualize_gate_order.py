@@ -5,6 +5,7 @@ dot actually produces (positions from `dot -Tjson`)."""
 import json
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -96,3 +97,26 @@ def test_gru_gates_are_laid_out_r_then_z_in_every_step_with_n_below(steps):
     for here in placed:
         assert here["r"][0] < here["z"][0] and here["r"][1] == here["z"][1]
         assert here["n"][1] < here["r"][1]                                      # n = tanh(... r ⊙ ...): a rank below
+
+
+@needs_dot
+def test_the_interactive_page_keeps_the_lstm_gates_in_order_in_every_step():
+    model = Seq(nn.LSTM(3, 4))
+    with tg.watch():
+        loss = model(tg.randn(4, 2, 3))
+        loss.backward()
+    page = visualize.interactive(loss)
+    layout = json.loads(subprocess.run(["dot", "-Tjson"], input=page.dot, capture_output=True, text=True,
+                                       check=True).stdout)
+    objects = {o["_gvid"]: o for o in layout["objects"]}
+    orders = []
+    for o in layout["objects"]:
+        if o["name"].startswith("cluster") and re.fullmatch(r"t=\d+", o.get("label", "")):      # a time step
+            here = {}
+            for gvid in o["nodes"]:
+                m = re.match(r"([ifgo])\\n", objects[gvid].get("label", ""))          # value labels: name, shape, grad
+                if m:
+                    here[m.group(1)] = float(objects[gvid]["pos"].split(",")[0])
+            orders.append("".join(sorted(here, key=here.get)))
+    assert orders == ["ifgo"] * 4
+    assert all("invis" not in str(e) for e in page.data["edges"])             # the script sees only real edges

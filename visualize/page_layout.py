@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 
-from . import page_data, scopes
+from . import page_data, scopes, timesteps
 from .colors import OP_FILL
 from .labels import short
 from .rendering import INSTALL_COMMANDS
@@ -88,10 +88,15 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
                 attrs["peripheries"] = "2"
         return f"{quote(prefix + sid[n.id])} [" + ", ".join(f"{k}={quote(v)}" for k, v in attrs.items()) + "];"
 
-    def write(branch, indent):
+    rows = _gate_rows(graph, home, sid, prefix, rankdir)
+    if rows:
+        out.insert(2, "graph [remincross=false];")
+
+    def write(branch, indent, path=None):
         pad = "  " * indent
         for n in branch.get(None, []):
             out.append(pad + node_line(n))
+        out.extend(pad + line for line in rows.get(path, ()))
         for key, sub in branch.items():
             if key is None:
                 continue
@@ -104,7 +109,7 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
                 look = 'style="rounded,dashed"; color="#9a9a9a"; fontsize=10;'
             out.append(f'{pad}  id={quote(cluster_ids[key])}; label={quote(data["clusters"][key]["label"])}; '
                        f"{look} margin=8;")
-            write(sub, indent + 1)
+            write(sub, indent + 1, key)
             out.append(pad + "}")
 
     write(tree, 1)
@@ -121,6 +126,25 @@ def dot_source(graph, data, prefix, rankdir=None) -> str:
     data["cluster_ids"] = cluster_ids
     data["rankdir"] = rankdir
     return "\n".join(out)
+
+
+def _gate_rows(graph, home, sid, prefix, rankdir) -> dict:
+    """{cluster scope: DOT lines} keeping each time step's gates side by side in block order (LSTM i, f, g, o; GRU
+    r, z, with n pulled under z), as in draw_bptt (see Scene.row for why this takes flat edges and remincross off);
+    the edges are invisible and not in data["edges"], so the page's script never sees them."""
+    step = {n.id: scopes.step_of(n.scope) for n in graph.nodes if not (n.kind == "value" and n.is_leaf)}
+    step = {k: v for k, v in step.items() if v is not None}
+    timesteps.absorb(graph, step)
+    rows = {}
+    for row, later in timesteps.gate_rows(graph, step, {n.id for n in graph.nodes}):
+        if len({home[i] for i in row}) != 1:
+            continue
+        ids = [quote(prefix + sid[i]) for i in (row[::-1] if rankdir in ("LR", "RL") else row)]
+        lines = ["{ rank=same; " + " -> ".join(ids) + " [style=invis]; }"]
+        lines += [f"{quote(prefix + sid[row[-1]])} -> {quote(prefix + sid[i])} [style=invis, weight=10];" for i in later
+                  for _ in range(3)]
+        rows.setdefault(home[row[0]], []).extend(lines)
+    return rows
 
 
 def svg(source: str) -> str:
