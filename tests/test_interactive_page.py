@@ -178,3 +178,18 @@ def test_output_without_grad_has_forward_steps_only():
     y = (x * 2).sum()
     page = visualize.interactive(y)
     assert page.total == 0 and "does not require grad" in page.data["note"]     # no op was recorded
+
+
+def test_a_graph_too_costly_to_lay_out_is_refused_quickly_with_the_reason():
+    # a GRU over 60 steps whose every step reads one shared weight: edges spanning many ranks, which the page
+    # (laying out every node) cannot prune; the picture's collapse can, the page must say so, not hang in dot
+    import time
+
+    gru = tg.nn.GRU(3, 4, batch_first=True)
+    with tg.watch():
+        out, _ = gru(tg.randn(1, 60, 3))
+        loss = out[:, -1].sum()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"interactive: .*too costly .*layout_budget"):
+        visualize.interactive(loss, layout_budget=2000)
+    assert time.perf_counter() - start < 5

@@ -28,12 +28,16 @@ import numpy as np
 from tinygrad_edu import graph as tg_graph
 
 from . import page_data, page_layout
+from .collapse import span_cost
 from .colors import HIGH_EXP, LOW_EXP, NONE, ZERO, font_color, grad_color
 from .page_script import CSS, JS
 from .stepper import Stepper
 
 _counter = itertools.count()
 COLLAPSE_ABOVE = 300
+# The page lays out every node (closing a cluster happens in the browser), so the picture's pruning cannot help:
+# above this summed rank span (collapse.span_cost, about Graphviz's virtual nodes) dot would take minutes.
+LAYOUT_BUDGET = 12000
 
 
 def _legend():
@@ -59,9 +63,16 @@ class InteractiveGraph:
     """An interactive page of one graph: `.save(path)`, `.html()` (a whole document), `.fragment()` (a <div>
     with its script, for embedding), and inline display in Jupyter."""
 
-    def __init__(self, root, title=None, gradient=None, collapse_above=COLLAPSE_ABOVE, rankdir=None):
+    def __init__(self, root, title=None, gradient=None, collapse_above=COLLAPSE_ABOVE, rankdir=None,
+                 layout_budget=LAYOUT_BUDGET):
         root = _single_root(root)
         graph = tg_graph.trace(root)
+        cost = span_cost(graph, {})
+        if layout_budget is not None and cost > layout_budget:
+            raise ValueError(f"interactive: this graph ({len(graph.nodes):,} nodes) is too costly for Graphviz to lay "
+                             f"out in reasonable time (its edges span {cost:,} ranks; the limit is layout_budget="
+                             f"{layout_budget:,}): step through a shorter sequence or a smaller batch, or draw it "
+                             "collapsed with visualize.draw(root, collapse='time') / draw_bptt")
         stepper, note = None, ""
         if graph.node(graph.roots[0]).requires_grad:
             try:
@@ -136,12 +147,15 @@ class InteractiveGraph:
                 f"{self.total - d['forward']} backward steps; .save('graph.html') to open it in a browser>")
 
 
-def interactive(root, title=None, gradient=None, collapse_above=COLLAPSE_ABOVE, rankdir=None) -> InteractiveGraph:
+def interactive(root, title=None, gradient=None, collapse_above=COLLAPSE_ABOVE, rankdir=None,
+                layout_budget=LAYOUT_BUDGET) -> InteractiveGraph:
     """The interactive page of everything `root` (a Scalar, or a Tensor; usually the loss) was computed from.
 
     Works before or after root.backward(): scalar mode replays from the recorded values; tensor mode needs the
     values the ops saved, so build the page before backward() (or after backward(retain_graph=True)); otherwise
     the page has the forward steps and says why the backward ones are missing.  gradient: the seed for an output
     with more than one entry.  collapse_above: graphs with more nodes start with their clusters closed.
-    rankdir: "LR" or "TB" (default: chosen by the graph's depth)."""
-    return InteractiveGraph(root, title=title, gradient=gradient, collapse_above=collapse_above, rankdir=rankdir)
+    rankdir: "LR" or "TB" (default: chosen by the graph's depth).  layout_budget: a graph whose edges span more
+    ranks than this raises ValueError instead of keeping Graphviz busy for minutes (None: no limit)."""
+    return InteractiveGraph(root, title=title, gradient=gradient, collapse_above=collapse_above, rankdir=rankdir,
+                            layout_budget=layout_budget)
