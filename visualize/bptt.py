@@ -8,10 +8,12 @@
 
 What it shows: a cluster per time step inside a cluster per layer and direction ("lstm · layer 0 · reverse"),
 each labelled with |∂L/∂h_t|; the recurrent path (edges from step t-1 into step t) thick blue, an LSTM's cell
-state path thick green and kept straight as its own lane; parameters every step uses drawn as a small dashed
-copy inside each step (one shared node would pull long edges across the picture); a truncation boundary
-(two neighbouring steps with no edge between them, as after `detach()`) drawn as a red cut.  Time steps are
-the scopes "t=0", "t=1", ... that nn.RNN/LSTM/GRU push, or that your own loop pushes with tg.scope(f"t={t}").
+state path thick green and kept straight as its own lane; the gates side by side in the same order in every step
+(the order of their blocks in the pre-activation: LSTM i, f, g, o; GRU r, z, with n below); parameters every step
+uses drawn as a small dashed copy inside each step (one shared node would pull long edges across the picture); a
+truncation boundary (two neighbouring steps with no edge between them, as after `detach()`) drawn as a red cut.
+Time steps are the scopes "t=0", "t=1", ... that nn.RNN/LSTM/GRU push, or that your own loop pushes with
+tg.scope(f"t={t}").
 Too many nodes: each step becomes one box (collapse="time", automatic above max_nodes).
 """
 
