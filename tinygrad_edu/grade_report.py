@@ -99,6 +99,12 @@ class SubmissionResult:
     def max_score(self):
         return float(sum(t.max_score for t in self.tests))
 
+    def _repr_html_(self):
+        """Jupyter shows the tests and the score as a table, not the dataclass."""
+        from .report_html import submission_html
+
+        return submission_html(self)
+
     def as_gradescope(self):
         return {"score": self.score, "execution_time": round(float(self.execution_time), 3),
                 "output": self.output, "output_format": "text", "test_output_format": "text",
