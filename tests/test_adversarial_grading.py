@@ -378,7 +378,6 @@ def test_a_backward_that_changes_its_answer_the_second_time_fails_with_the_reaso
     assert not test.passed and "returned str" in test.output and "internal error" not in test.output, test.output
 
 
-@pytest.mark.slow
 def test_folders_nested_too_deep_fail_that_submission_only(assignment, tmp_path):
     """1,100 nested folders made os.walk raise RecursionError outside any check: the exception left the worker
     thread and the whole class's grading died (no summary.csv)."""
