@@ -242,9 +242,14 @@ def test_svm_hinge_exactly_at_the_margin_is_a_kink():
     svm = homework("svm_loss")
     X = np.array([[1.0, 0.0], [0.0, 1.0]])
     y = np.array([0, 1])
-    W = np.array([[1.0, 0.0], [0.0, 1.0]])          # every margin is s_j - s_y + 1 = 0: the hinge's corner
+    # the margins of classes 0 and 1 are s_j - s_y + 1 = 0: the hinge's corner; class 2's are -5, smooth
+    W = np.array([[1.0, 0.0, -5.0], [0.0, 1.0, -5.0]])
     report = check_loss_grad(svm.svm_loss_naive, W, X, y, 0.0)
-    assert report.passed and len(report["W"].kinks) == 4
+    assert report.passed and len(report["W"].kinks) == 4, report
+    # every entry at a corner: the gradient is compared with nothing, which is no pass (numeric_grad's one rule)
+    cornered = check_loss_grad(svm.svm_loss_naive, W[:, :2].copy(), X, y, 0.0)
+    assert not cornered.passed and len(cornered["W"].kinks) == 4
+    assert "compared with nothing" in cornered["W"].diagnosis
 
 
 # ------------------------------------------------------------------------------------------- inputs left unchanged

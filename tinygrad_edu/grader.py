@@ -103,8 +103,7 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
                        (f"{check.file} missing",))
     try:
         box, resolve = boxes.get(path)
-        report = _run(check, box, resolve, _fresh(inputs), expected)
-        _require_every_parameter(check, inputs, report)
+        report = _run(check, box, resolve, _fresh(inputs), expected)     # check_grads_in FAILs a skipped name
         _require_compared(report.results)
         rows = _reference_rows(check, box, resolve, _fresh(inputs), report, diffs) if report.passed else []
     except (SandboxFailure, StudentCodeFailure) as failure:
@@ -208,41 +207,15 @@ def _run(check, box, resolve, inputs, expected):
     raise TypeError(f"grade: unknown check {check!r}")
 
 
-def _require_every_parameter(check, inputs, report):
-    """A model's report must judge each of the TA's parameters at the TA's shape: which parameters were checked,
-    and their shapes, come back from the student's process (its params dict can list only the ones it gets
-    right), so a report that skips one, or judged an array of another shape, is a FAIL, never a pass."""
-    from .homework_sandboxed import StudentCodeFailure
-
-    if not isinstance(check, GradsCheck) or not report.passed:
-        return
-    rows = {}
-    for r in report.results:
-        rows.setdefault(r.name, r)
-    skipped = [n for n in inputs[0] if n not in rows]
-    if skipped:
-        raise StudentCodeFailure(f"the gradients of {skipped} were never checked: your model's params dict did not "
-                                 f"list them (it must hold every parameter: {list(inputs[0])})", check.model)
-    for name, value in inputs[0].items():
-        shape = tuple(rows[name].shape) if rows[name].shape is not None else None
-        if shape != value.shape or tuple(np.shape(rows[name].analytic_grad)) != value.shape:
-            raise StudentCodeFailure(f"params[{name!r}] was checked at shape {shape} with a gradient of shape "
-                                     f"{tuple(np.shape(rows[name].analytic_grad))}, but the grader's {name} has "
-                                     f"shape {value.shape}", check.model)
-
-
 def _require_compared(rows):
-    """A gradient every checked entry of which sat at a kink (one-sided differences that disagree) was compared
-    with nothing, so it is no pass: a loss that adds C * |W - W0| around the point it is first called at makes
-    every entry such a kink, and any gradient within C of the right one passes the kink rule."""
+    """numeric_grad.compared_nothing, the one rule for kinks, on rows that say they passed: judge() already fails
+    such a row, so this only guards rows built elsewhere."""
     from .homework_sandboxed import StudentCodeFailure
+    from .numeric_grad import compared_nothing, nothing_compared_reason
 
     for r in rows:
-        if r.passed and r.checked and len(r.kinks) >= r.checked:
-            raise StudentCodeFailure(f"every checked entry of d{r.name} ({r.checked}) sits at a kink of your loss "
-                                     "(its one-sided differences disagree), so the gradient was compared with "
-                                     "nothing: a loss with a corner at every entry of the checked point is not "
-                                     "differentiable there", r.name)
+        if r.passed and compared_nothing(r.checked, len(r.kinks)):
+            raise StudentCodeFailure(nothing_compared_reason(r.name, r.checked), r.name)
 
 
 def _problem(result, batch_sizes=()):

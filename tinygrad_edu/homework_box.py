@@ -128,19 +128,30 @@ class _Pace:
                 for i in range(0, len(flat), size)]
 
 
+TEXT_LIMIT = 120      # characters of any one text the student's process sends (a name, a type, a mutation's target)
+MAX_MUTATIONS = 20    # mutations kept per report: each is a line of it
+
+
+def _clip(text, limit=TEXT_LIMIT):
+    """A text from the student's process, cut to `limit` characters (with the count cut) so it cannot flood a
+    report; anything not a str is named by its type."""
+    text = text if isinstance(text, str) else f"<{type(text).__name__}>"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters cut)"
+
+
 def _name(fn, default="your function"):
     """The student's function's name for the report ("loss_fn" for a lambda, as the in-process checkers say)."""
     name = fn if isinstance(fn, str) else fn.type_name if isinstance(fn, Handle) else ""
     name = name.rsplit("<locals>.", 1)[-1]              # check.<locals>.loss -> loss
-    return default if not name or "<lambda>" in name else name
+    return default if not name or "<lambda>" in name else _clip(name)
 
 
 def _what(value):
     """How to name a value the student's code sent where data belonged."""
     if isinstance(value, Handle):
-        return f"a {value.type_name} object"
+        return f"a {_clip(value.type_name)} object"
     if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
-        return f"a {value[1:-1]}"
+        return f"a {_clip(value[1:-1])}"
     if isinstance(value, np.ndarray):
         return f"an array of dtype {value.dtype} and shape {value.shape}"
     return f"a {type(value).__name__}"
@@ -183,9 +194,12 @@ def _mutations(by, found, labels=None):
             continue
         what, count, first = item
         what = labels[what] if labels is not None and isinstance(what, int) and 0 <= what < len(labels) else what
-        if isinstance(what, str) and isinstance(count, int):
-            index = tuple(int(i) for i in first) if isinstance(first, list) else None
-            out.setdefault(what, Mutation(by, what, count, index))
+        if isinstance(what, str) and isinstance(count, int) and not isinstance(count, bool) \
+                and len(out) < MAX_MUTATIONS:
+            index = tuple(int(i) for i in first[:32]) if isinstance(first, list) and all(
+                isinstance(i, int) for i in first[:32]) else None
+            what = _clip(what)
+            out.setdefault(what, Mutation(_clip(by), what, count, index))
     return list(out.values())
 
 

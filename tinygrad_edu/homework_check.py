@@ -36,7 +36,7 @@ from .homework_inputs import (
     _Precision,
     _promoted,
 )
-from .numeric_grad import NOISE, H, compare, draw_dout, sample_entries, vacuous_reason
+from .numeric_grad import H, compare, draw_dout, noise_atol, sample_entries, vacuous_reason
 
 __all__ = ["check_grads", "check_loss_grad", "check_layer", "run_check", "run_checks", "CheckUsageError",
            "PrecisionWarning", "HomeworkReport", "ParamResult"]
@@ -64,7 +64,8 @@ def _report(check, verdicts, h, rtol, atol, inputs, notes, precision, by, sizes)
         notes.add(f"{notes.check}: {by} computes the loss in {computed} (its values are all {computed} numbers): "
                   f"central differences with h={h:g} are then too noisy to judge; compute in float64")
     evidence = [ev for _, ev in verdicts]
-    results = tuple(r if r.passed else replace(r, diagnosis=diagnose(ev, evidence, sizes)) for r, ev in verdicts)
+    results = tuple(r if r.passed or r.diagnosis else replace(r, diagnosis=diagnose(ev, evidence, sizes))
+                    for r, ev in verdicts)
     return HomeworkReport(check, results, h, rtol, atol, tuple(notes), tuple(inputs.mutations.values()),
                           vacuous=vacuous_reason(results, atol))
 
@@ -146,7 +147,7 @@ def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRI
                 inputs.add(f"grads[{n!r}]", g)
         call = lambda: precision.loss(loss_fn(), by)  # noqa: E731
         f0 = inputs.probe(call, by)
-        atol = NOISE * abs(f0) / h
+        atol = noise_atol(abs(f0), h)
         verdicts = []
         for k, n in enumerate(names):
             index = sample_entries(work[n].size, max_entries, seed, k)
@@ -199,7 +200,7 @@ def check_loss_grad(fn, W, *args, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=
         f0 = precision.loss(first[0], by)
         analytic = _as_grad(first[1], "dW", notes)
         notes.flush()
-        atol = NOISE * abs(f0) / h
+        atol = noise_atol(abs(f0), h)
         call = lambda: precision.loss(fn(work, *wargs), by)  # noqa: E731
         index = sample_entries(work.size, max_entries, seed, 0)
         plus, minus = _differences(inputs, call, by, work, index, h)
@@ -268,7 +269,7 @@ def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entri
         analytic = [_as_grad(g, f"d{labels[i]}", notes) for i, g in zip(checked, grads)]
         notes.flush()
         f0 = float(np.sum(out * dout))
-        atol = NOISE * float(np.sum(np.abs(out * dout))) / h     # the sum's size before its terms cancel
+        atol = noise_atol(float(np.sum(np.abs(out * dout))), h)    # the sum's size before its terms cancel
         call = lambda: float(np.sum(np.asarray(forward(*work)[0], dtype=np.float64) * dout))  # noqa: E731
         verdicts = []
         for k, (i, a) in enumerate(zip(checked, analytic)):

@@ -30,6 +30,7 @@ from .homework_box import (
     HomeworkSandbox,
     StudentCodeFailure,
     _ask,
+    _clip,
     _dedupe,
     _float_input,
     _grad,
@@ -44,7 +45,18 @@ from .homework_box import (
 )
 from .homework_check import MAX_ENTRIES, RTOL, _layer_grads, batch_sizes, regularization
 from .homework_inputs import _Precision
-from .numeric_grad import NOISE, CheckUsageError, H, compare, draw_dout, rel_error, sample_entries, vacuous_reason
+from .numeric_grad import (
+    CheckUsageError,
+    H,
+    compare,
+    draw_dout,
+    noise_atol,
+    noise_note,
+    rel_error,
+    same_value,
+    sample_entries,
+    vacuous_reason,
+)
 
 __all__ = ["check_grads_in", "check_loss_grad_in", "check_layer_in", "CheckUsageError", "StudentCodeFailure",
            "HomeworkSandbox", "VALUE_RTOL"]
@@ -110,9 +122,51 @@ def _finish(check, verdicts, h, rtol, atol, notes, mutations, sizes, box, extra=
     evidence = [ev for _, ev in verdicts]
     if seed is not None and any(r.checked < r.size for r, _ in verdicts):
         notes = [*notes, f"entries sampled with seed {seed} (--seed {seed} samples the same ones again)"]
-    results = tuple(r if r.passed else replace(r, diagnosis=diagnose(ev, evidence, sizes)) for r, ev in verdicts)
+    results = tuple(r if r.passed or r.diagnosis else replace(r, diagnosis=diagnose(ev, evidence, sizes))
+                    for r, ev in verdicts)
     return HomeworkReport(check, results + tuple(extra), h, rtol, atol, tuple(notes), tuple(mutations),
                           vacuous=vacuous_reason(results, atol), isolation=box.isolation)
+
+
+def _again(f0, values, by, what="loss"):
+    """f0 against the same point evaluated again (values): a function whose value at one point changes from call
+    to call is not one the checker can judge (a huge value on the first call only would set the tolerance)."""
+    for v in values:
+        if not same_value(f0, v):
+            raise StudentCodeFailure(f"your {what} gives different values at the same point ({f0!r} on one call, "
+                                     f"{float(v)!r} on another, with the same inputs): it must be a function of its "
+                                     "inputs alone (no state kept between calls, no randomness)", by)
+
+
+def _which(reported, names, params, by):
+    """The parameters to check: the parent's choice (names, else the TA's params), never the list the student's
+    process sends (a patched reply or a params dict that hides a key would choose the ones it gets right); each
+    must be in the student's params dict.  Only when neither is given, the holder's dict as the child lists it."""
+    listed = [n for n in reported if isinstance(n, str)] if isinstance(reported, list) else []
+    if names is None and params is None:
+        return [_clip(n) for n in listed]
+    wanted = [str(n) for n in (names if names is not None else dict(params))]
+    missing = [n for n in wanted if n not in listed]
+    if missing:
+        raise StudentCodeFailure(f"the gradients of {_clip(str(missing), 400)} were never checked: your model's "
+                                 f"params dict did not list them (it must hold every parameter checked: "
+                                 f"{_clip(str(wanted), 400)})", by)
+    return wanted
+
+
+def _tolerance(scale, h, notes):
+    """noise_atol(scale, h), noting when the cap makes it tighter than the rounding of such values."""
+    said = noise_note(scale, h)
+    if said is not None:
+        notes.append(said)
+    return noise_atol(scale, h)
+
+
+def _median_scale(values):
+    """The size of the losses evaluated: the median of their magnitudes (one value cannot set it)."""
+    values = np.abs(np.asarray(values, dtype=np.float64))
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else 0.0
 
 
 def _precision(precision, losses, by, notes, h):
@@ -154,7 +208,7 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
     pace.first_done()
     if not isinstance(first, dict) or not {"loss", "grads", "params", "names", "aliased"} <= set(first):
         raise StudentCodeFailure(f"the sandbox sent {_what(first)} where the first evaluation belongs", by)
-    checked = [n for n in first["names"] if isinstance(n, str)]
+    checked = _which(first["names"], names, params, by)
     if not checked:
         return HomeworkReport(f"check_grads({by})", (), h, rtol, 0.0, tuple(notes), vacuous="the params dict is "
                               "empty (or names=[]): there is no gradient to check", isolation=box.isolation)
@@ -164,22 +218,36 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
         raise StudentCodeFailure(f"the gradients must be a dict name -> array, but they are {_what(got)}", by)
     missing = [n for n in checked if n not in got]
     if missing:
-        raise StudentCodeFailure(f"the gradients have no {missing} (they have {sorted(map(str, got))})", by)
+        have = _clip(str(sorted(map(str, got))), 400)
+        raise StudentCodeFailure(f"the gradients have no {_clip(str(missing), 400)} (they have {have})", by)
     values = first["params"]
     for n in checked:
         p = values.get(n) if isinstance(values, dict) else None
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
             raise StudentCodeFailure(f"params[{n!r}] must be a float numpy array (it is perturbed in place), but "
                                      f"it is {_what(p)}", by)
+        if params is not None and n in sent and p.shape != sent[n].shape:
+            raise StudentCodeFailure(f"params[{n!r}] has shape {p.shape} in your model, but the checker's {n} has "
+                                     f"shape {sent[n].shape}", by)
     analytic = {n: _grad(got[n], f"grads[{n!r}]", by) for n in checked}
-    atol = NOISE * abs(f0) / h
+    base = dict(sent) if params is not None else {n: np.array(p, dtype=np.float64) for n, p in values.items()
+                                                  if isinstance(p, np.ndarray) and p.dtype.kind == "f"}
+    for n in checked:                                    # asked for by name, not among the TA's params
+        base.setdefault(n, np.array(values[n], dtype=np.float64))
+
+    def at_point():                                      # the loss at the point itself, evaluated again
+        n = checked[0]
+        reply = _ask(box, "_tgedu_grads_losses", by, loss_fn, holder, n, [0], [float(base[n].flat[0])], list(args))
+        if not (isinstance(reply, list) and len(reply) == 2):
+            raise StudentCodeFailure("the sandbox sent malformed data for the loss at the point", by)
+        return _numbers(reply[0], 1, f"the loss {by} returns", by).tolist()
+
+    again = at_point()
     precision, mutations, verdicts, losses_seen = _Precision(), _mutations(by, first.get("mutations")), [], [f0]
-    base = {n: np.array(p, dtype=np.float64) for n, p in (params or values).items()}
-    ref_got, ref_expected, ref_where = [], [], []
-    for k, n in enumerate(checked):
-        value = values[n]
-        index = sample_entries(value.size, max_entries, seed, k)
-        flat, points = _points(value, index, h)
+    ref_got, ref_expected, ref_where, plus_minus = [], [], [], []
+    for n in checked:
+        index = sample_entries(base[n].size, max_entries, seed, checked.index(n))
+        flat, points = _points(base[n], index, h)
         replies = pace.calls("_tgedu_grads_losses", f"{by} (central differences of {n})",
                              lambda f, v, n=n: (loss_fn, holder, n, f, v, list(args)), flat, points)
         if not all(isinstance(r, list) and len(r) == 2 and isinstance(r[0], list) for r in replies):
@@ -187,6 +255,13 @@ def check_grads_in(box, loss_fn, holder, *, params=None, args=(), grads=None, na
         losses = _numbers([v for r in replies for v in r[0]], 2 * len(index), f"the loss {by} returns", by)
         for r in replies:
             mutations += _mutations(by, r[1])
+        plus_minus.append((n, index, flat, points, losses))
+    _again(f0, again + at_point(), by)
+    # the tolerance from every loss evaluated, never from one: a value made huge at one point cannot widen it
+    scale = _median_scale([f0, *again, *(v for *_, losses in plus_minus for v in losses)])
+    atol = _tolerance(scale, h, notes)
+    for n, index, flat, points, losses in plus_minus:
+        value = base[n]
         losses_seen += losses.tolist()
         if reference is not None:
             for flat_i, point in zip(flat, points):
@@ -226,7 +301,7 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
     args = [_float_input(a, f"argument {i + 1}", notes) if isinstance(a, np.ndarray) else a
             for i, a in enumerate(args)]
     labels = list(arg_names) if arg_names is not None else _ask(box, "_tgedu_arg_names", by, fn, 1 + len(args))
-    labels = [str(x) for x in labels][:1 + len(args)] if isinstance(labels, list) else []
+    labels = [_clip(str(x)) for x in labels][:1 + len(args)] if isinstance(labels, list) else []
     labels += [f"input {i}" for i in range(len(labels), 1 + len(args))]
     pace = _Pace(box)
     first = _ask(box, "_tgedu_loss_grad_first", by, fn, W, args)
@@ -238,13 +313,20 @@ def check_loss_grad_in(box, fn, W, *args, name="W", expected_loss=None, h=H, rto
         raise StudentCodeFailure(f"{by}(W, ...) must return (loss, dW), but it returned {_what(dW)}", by)
     f0 = _number(loss, f"the loss {by} returns", by)
     analytic = _grad(dW, f"d{name}", by)
-    atol = NOISE * abs(f0) / h
+
+    def at_point():                                      # the loss at W itself, evaluated again
+        reply = _ask(box, "_tgedu_loss_grad_losses", by, fn, W, args, [0], [float(W.flat[0])])
+        return _numbers(reply, 1, f"the loss {by} returns", by).tolist()
+
+    again = at_point()
     index = sample_entries(W.size, max_entries, seed, 0)
     flat, points = _points(W, index, h)
     replies = pace.calls("_tgedu_loss_grad_losses", f"{by} (central differences of {name})",
                          lambda f, v: (fn, W, args, f, v), flat, points)
     losses = _numbers([v for r in replies for v in (r if isinstance(r, list) else [r])], 2 * len(index),
                       f"the loss {by} returns", by)
+    _again(f0, again + at_point(), by)
+    atol = _tolerance(_median_scale([f0, *again, *losses.tolist()]), h, notes)     # no one value sets it
     _precision(_Precision(), [f0, *losses.tolist()], by, notes, h)
     verdicts = [compare(name, W.shape, analytic, index, losses[:len(index)], losses[len(index):], f0, h, rtol, atol,
                         value=W, label="d{}", reg=regularization(labels[1:], args), aliased=aliased is True)]
@@ -287,7 +369,7 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
     if not isinstance(labels, list) or len(labels) != len(inputs):
         raise CheckUsageError(f"check_layer: {len(labels) if isinstance(labels, list) else '?'} names for "
                               f"{len(inputs)} inputs")
-    labels = [str(x) for x in labels]
+    labels = [_clip(str(x)) for x in labels]
     pace = _Pace(box)
     first = _ask(box, "_tgedu_layer_first", fwd, forward, inputs)
     pace.first_done()
@@ -314,7 +396,16 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
     if isinstance(back[1], list) and len(back[1]) == 2 and isinstance(back[1][0], int) and back[1][0]:
         mutations += _mutations(bwd, [["dout", back[1][0], back[1][1]]])
     f0 = float(np.sum(out * dout))
-    atol = NOISE * float(np.sum(np.abs(out * dout))) / h      # the sum's size before its terms cancel
+
+    def at_point():                                      # sum(out * dout) at the inputs themselves, again
+        k = checked[0]
+        reply = _ask(box, "_tgedu_layer_sums", fwd, forward, inputs, k, [0], [float(inputs[k].flat[0])], dout)
+        return _numbers(reply, 1, f"{fwd}'s out (an array of shape {out.shape})", fwd).tolist()
+
+    again = at_point()
+    # the sum's size before its terms cancel, from an out that forward gives again (checked below) and never
+    # above ATOL_CAP, whatever out holds
+    atol = _tolerance(float(np.sum(np.abs(out * dout))), h, notes)
     verdicts, seen, ref_got, ref_expected, ref_where = [], [f0], [], [], []
     for k, i in enumerate(checked):
         index = sample_entries(inputs[i].size, max_entries, seed, k)
@@ -333,6 +424,7 @@ def check_layer_in(box, forward, backward, *inputs, names=None, expected_out=Non
             ref_where += _where(labels[i], inputs[i].shape, index)
         verdicts.append(compare(labels[i], inputs[i].shape, analytic[k], index, sums[:len(index)],
                                 sums[len(index):], f0, h, rtol, atol, value=inputs[i], label="d{}", upstream=dout))
+    _again(f0, again + at_point(), fwd, "forward")
     if reference is not None and expected_out is None:
         expected_out = _call_reference(reference, inputs, "forward")
     row = None if expected_out is None else _value_row("out", out, expected_out)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .homework_box import HomeworkSandbox, StudentCodeFailure, _ask, _options, _what
+from .homework_box import HomeworkSandbox, StudentCodeFailure, _ask, _clip, _options, _what
 from .homework_check import MAX_ENTRIES, RTOL
 from .homework_sandboxed import check_grads_in, check_layer_in, check_loss_grad_in
 from .numeric_grad import CheckUsageError, H
@@ -108,13 +108,13 @@ _ACCEPTED = ("{'loss_fn', 'params', 'grads'} | {'fn', 'W', 'args'} | {'forward',
 def _run_spec(box, spec, function, k, h, rtol, max_entries, seed):
     where = f"{function}()" + (f"[{k}]" if k else "")
     if not isinstance(spec, dict) or spec.get("form") not in ("check_grads", "check_loss_grad", "check_layer"):
-        kind = spec.get("type", "?") if isinstance(spec, dict) else "?"
-        keys = f" with keys {spec['keys']}" if isinstance(spec, dict) and spec.get("keys") else ""
+        kind = _clip(spec.get("type", "?")) if isinstance(spec, dict) else "?"
+        keys = f" with keys {_clip(str(spec['keys']), 400)}" if isinstance(spec, dict) and spec.get("keys") else ""
         raise StudentCodeFailure(f"{where} returned a {kind}{keys}, not a dict of one checker's arguments "
                                  f"({_ACCEPTED}); a report or verdict is never accepted: the checker computes "
                                  "its own", where)
     if "bad" in spec:
-        raise StudentCodeFailure(f"{where}: {spec['bad']}", where)
+        raise StudentCodeFailure(f"{where}: {_clip(str(spec['bad']), 400)}", where)
     options = spec.get("options") if isinstance(spec.get("options"), dict) else {}
     settings = dict(h=h, rtol=rtol, max_entries=max_entries, seed=seed)
     form = spec["form"]
@@ -127,7 +127,8 @@ def _run_spec(box, spec, function, k, h, rtol, max_entries, seed):
         if not isinstance(W, np.ndarray) or W.dtype.kind != "f":
             raise StudentCodeFailure(f"{where}: W must be a float numpy array, but it is {_what(W)}", where)
         report = check_loss_grad_in(box, spec["fn"], W, *(args if isinstance(args, list) else []),
-                                    name=str(options.get("name", "W")), arg_names=spec.get("arg_names"), **settings)
+                                    name=_clip(str(options.get("name", "W"))), arg_names=spec.get("arg_names"),
+                                    **settings)
     else:
         inputs = spec.get("inputs") if isinstance(spec.get("inputs"), list) else []
         names = options.get("names")
@@ -135,7 +136,7 @@ def _run_spec(box, spec, function, k, h, rtol, max_entries, seed):
         report = check_layer_in(box, spec["forward"], spec["backward"], *inputs, names=names, **settings)
     ignored = spec.get("ignored") if isinstance(spec.get("ignored"), list) else []
     if ignored:
-        note = (f"{where} set {', '.join(map(str, ignored))}: ignored. The checker sets the step and the thresholds, "
-                "samples the entries and draws dout itself")
+        note = (f"{where} set {_clip(', '.join(map(str, ignored)), 400)}: ignored. The checker sets the step and "
+                "the thresholds, samples the entries and draws dout itself")
         report = replace(report, notes=report.notes + (note,))
     return report

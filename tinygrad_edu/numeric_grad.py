@@ -3,6 +3,9 @@ checkers, in this process or in a sandbox): where to perturb, central difference
 kinks, and the comparison that becomes a report row.
 
     H, NOISE                        the step and the rounding noise of a float64 loss
+    noise_atol(scale, h)            the differences' rounding noise for a loss of size `scale`, capped at ATOL_CAP
+    same_value(a, b)                two evaluations at one point agree (a loss must be a function of its inputs)
+    compared_nothing(checked, kinks)    every checked entry sat at a kink: the gradient was compared with nothing
     rel_error(a, n)                 |a - n| / max(1e-8, |a| + |n|), entry by entry
     sample_entries(size, m, seed, k)    flat indices to perturb: all, or m of them drawn with (seed, k)
     draw_dout(shape, avoid)         a layer's upstream gradient from a fresh os.urandom seed, equal to no input
@@ -24,15 +27,64 @@ import numpy as np
 
 from .gradient_report import ParamResult
 
-__all__ = ["H", "NOISE", "rel_error", "sample_entries", "central", "compare", "Evidence", "CheckUsageError",
-           "draw_dout", "vacuous_reason", "judge"]
+__all__ = ["H", "NOISE", "ATOL_CAP", "noise_atol", "noise_note", "same_value", "compared_nothing", "rel_error",
+           "sample_entries", "central", "compare", "Evidence", "CheckUsageError", "draw_dout",
+           "vacuous_reason", "judge", "nothing_compared_reason"]
 
 H = 1e-5                                    # cs231n's step
 NOISE = 100 * np.finfo(np.float64).eps      # rounding in a loss of size s moves a central difference by ~NOISE*s/h
+# the absolute tolerance never exceeds this, whatever the values the code under test returns: a loss made huge at
+# one point would otherwise widen the tolerance until a wrong gradient passes (honest float64 losses up to ~1e4
+# stay below it with NOISE's margin of 100 ulps)
+ATOL_CAP = 1e-6
 
 
 class CheckUsageError(ValueError):
     """The check was called wrongly (not a wrong gradient): bad arguments or options."""
+
+
+def noise_atol(scale, h):
+    """The central differences' rounding noise for a loss (or a layer's sum) of size `scale` (a non-negative
+    number), never above ATOL_CAP: `scale` comes from the code under test, which must not choose its tolerance."""
+    scale = float(scale)
+    if not np.isfinite(scale):
+        return ATOL_CAP
+    return min(NOISE * scale / h, ATOL_CAP)
+
+
+def noise_note(scale, h):
+    """A note for the report when rounding in a loss of size `scale` exceeds what the capped tolerance allows
+    (honest differences may then fail), else None."""
+    scale = float(scale)
+    if np.isfinite(scale) and NOISE * scale / h <= ATOL_CAP:
+        return None
+    return (f"the values checked are of size {scale:.3g}: rounding moves their central differences (h={h:g}) by up "
+            f"to ~{NOISE * scale / h:.2g}, more than the tolerance, which is never above {ATOL_CAP:g}; compute a "
+            "smaller value (a mean rather than a sum, no large constant added) so the check can judge it")
+
+
+def same_value(a, b):
+    """Two evaluations of one function at one point agree: bit for bit, or within a few ulps (a reduction
+    ordered differently); NaN agrees with NaN."""
+    a, b = float(a), float(b)
+    if a == b or (np.isnan(a) and np.isnan(b)):
+        return True
+    return bool(abs(a - b) <= 8 * np.finfo(np.float64).eps * max(abs(a), abs(b)))
+
+
+def compared_nothing(checked, kinks):
+    """The rule for kinks, the same everywhere (checkers, grader): a parameter whose every checked entry (checked
+    > 0) sits at a kink was compared with nothing, so it cannot pass.  A loss that adds C * |W - W0| around the
+    point it is first called at makes every entry such a kink, and any gradient within C of the right one would
+    otherwise pass the kink rule."""
+    return int(checked) > 0 and int(kinks) >= int(checked)
+
+
+def nothing_compared_reason(name, checked, label="d{}"):
+    """The sentence of a row failed by compared_nothing."""
+    return (f"every checked entry of {label.format(name)} ({checked}) sits at a kink of the loss (its one-sided "
+            "differences disagree), so the gradient was compared with nothing: a loss with a corner at every entry "
+            "of the checked point is not differentiable there; check it at another point")
 
 
 def rel_error(a, n):
@@ -169,13 +221,16 @@ def judge(name, shape, analytic, index, numeric, one_sided, rtol, atol, *, rule=
                 & (rel_error(fwd, bwd) > rtol) & (a >= lo - slack) & (a <= hi + slack)
     counted = ~kink
     failing = ~ok & counted
+    vacant = compared_nothing(len(index), int(kink.sum()))
     score = np.where(failing if failing.any() else counted, np.where(np.isnan(excess), np.inf, excess), -np.inf)
     j = int(np.argmax(score)) if counted.any() else None
     unravel = lambda flat: tuple(int(i) for i in np.unravel_index(flat, shape))  # noqa: E731
     result = ParamResult(
-        name=name, passed=not failing.any(), max_rel_error=float(rel[counted].max()) if counted.any() else 0.0,
+        name=name, passed=not failing.any() and not vacant,
+        max_rel_error=float(rel[counted].max()) if counted.any() else 0.0,
         worst_index=unravel(index[j]) if j is not None else (), analytic=float(a[j]) if j is not None else float("nan"),
-        numeric=float(numeric[j]) if j is not None else float("nan"), diagnosis=None, checked=len(index), size=size,
+        numeric=float(numeric[j]) if j is not None else float("nan"),
+        diagnosis=nothing_compared_reason(name, len(index), label) if vacant else None, checked=len(index), size=size,
         kinks=tuple(unravel(index[k]) for k in np.flatnonzero(kink)), analytic_grad=analytic,
         numeric_grad=numeric_grad, max_abs_error=float(err[counted].max()) if counted.any() else 0.0, shape=shape)
     return result, Evidence(name, shape, analytic, index[counted], numeric[counted], atol, value, label, **evidence)
