@@ -280,7 +280,7 @@ class GradientPart:
                 continue
             passed = False
             said = _known(self.mistakes, name, analytic, context) or diagnose(
-                evidence, evidence_all, (self.batch,) if self.batch else ())
+                evidence, evidence_all, (self.batch,) if self.batch else ()) or verdict.diagnosis
             if said:
                 said_for.setdefault(said, []).append(self.label.format(name))
         result.diagnoses += [f"{', '.join(labels)}: {said}" for said, labels in said_for.items()]
