@@ -88,9 +88,11 @@ def run(lesson: Lesson):
     lesson.show("002: cross-entropy", f"""
         E = -(1 * ln 0.3 + 0 * ln 0.5 + 0 * ln 0.8) = -ln 0.3 = {error.item():.4f}""", graph=error)
     lesson.check("002: E = -ln 0.3 = 1.2040", error.item(), 1.2040, atol=5e-5)
-    lesson.say(f"""
-        Careful: this y is **not a probability distribution** (0.3 + 0.5 + 0.8 = {sum(Y_002):.1f}); the slide's
-        example only exercises the formula. A real prediction comes out of softmax. In practice we never take
+    lesson.erratum(f"""
+        (002 *Recurrent Neural Network*) this y is **not a probability distribution** (0.3 + 0.5 + 0.8 =
+        {sum(Y_002):.1f}); the slide's example only exercises the formula.""")
+    lesson.say("""
+        A real prediction comes out of softmax. In practice we never take
         softmax and then log by hand: `F.cross_entropy(scores, class_index)` takes the raw scores and computes
         `-log softmax` in one stable step (and its gradient is simply `softmax - one_hot`).
     """)

@@ -62,6 +62,9 @@ def run(lesson: Lesson):
         W1 got it right (`x^T.da1`), so only b1 is wrong. The diagnosis goes one step further:
         `sum(dz1) = sum(dy.W2^T) = W2 . sum(dy) = W2 @ grads['b2']` - the b2 gradient pushed back through W2.
     """)
+    lesson.erratum("""
+        (003 homework, the two-layer net) `grads['b1'] = np.sum(dz1, axis=0)` must be `np.sum(da1, axis=0)`.
+    """)
     grads = net.gradient(x, t)
     a1 = x @ net.params["W1"] + net.params["b1"]
     z1 = two_layer_net_slide.sigmoid(a1)
@@ -129,6 +132,9 @@ def run(lesson: Lesson):
         np.shares_memory(da2, dz2) = {np.shares_memory(da2, dz2)}
         the safe forms: da2 = dz2 * (a2 > 0)   or   da2 = dz2.copy(); da2\\[a2 <= 0] = 0""")
     lesson.check("the in-place mask also zeroed dz2", dz2, before * (a2 > 0))
+    lesson.erratum("""
+        (003 homework, the three-layer net) `da2 = dz2` is not a copy; write `da2 = dz2 * (a2 > 0)`.
+    """)
     lesson.say("""
         lessons/homework/three_layer_net.py writes `da2 = dz2 * (a2 > 0)`, a new array. The checker also restores
         (and reports) any array a student's code writes into, so such a write cannot fool it. The three-layer

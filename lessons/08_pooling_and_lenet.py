@@ -130,8 +130,11 @@ def run(lesson: Lesson):
     lesson.say("""
         ReLU then sets every negative score to 0. Max pooling 2x2 with stride 2 keeps the largest value of each
         2x2 block. A 7x7 map does not split into 2x2 blocks: `(7 - 2)/2 + 1 = 3.5`. PyTorch (and this engine)
-        floors that to **3x3** and drops the last row and column; the notes' picture keeps a half-empty last
-        block, giving **4x4** - that is `ceil_mode=True`. Both are shown.
+        floors that to **3x3** and drops the last row and column. Both are shown.
+    """)
+    lesson.erratum("""
+        (002 *Pooling Layer*) the notes' picture pools the 7x7 map to **4x4**: it keeps a half-empty last block,
+        which is `ceil_mode=True`, not the default (3x3).
     """)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
