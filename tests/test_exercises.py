@@ -173,26 +173,39 @@ def test_usage_errors_exit_2(args, message, tmp_path):
 
 
 def test_a_teacher_grades_the_exercises_with_the_shipped_assignment(tmp_path):
-    """lessons/exercises/assignment.py in `tinygrad-edu grade`: the solutions score 100, the stubs 0, a planted
-    transposed dw loses the affine layer's 10 points only."""
+    """lessons/exercises/assignment.py in `tinygrad-edu grade` covers all ten exercises: the solutions score 100,
+    the stubs 0; a planted transposed dw, the LSTM's lane without the forget gate and CD-k's flipped sign each lose
+    their own exercise's 10 points only, with the reason in results.json."""
     import csv
+    import json
     import shutil
 
     for name, folder in (("good", "solutions"), ("stub", "exercises")):
         (tmp_path / name).mkdir()
         for e in EXERCISES:
             shutil.copy(os.path.join(ROOT, "lessons", folder, e.file), tmp_path / name)
-    shutil.copytree(tmp_path / "good", tmp_path / "transposed")
-    old, new, _ = MISTAKES[1]
-    source = (tmp_path / "good" / "01_affine.py").read_text(encoding="utf-8")
-    (tmp_path / "transposed" / "01_affine.py").write_text(source.replace(old + "\n", new + "\n"), encoding="utf-8")
+    planted_in = {"transposed": 1, "lstm_lane": 8, "cd_sign": 9}
+    for name, number in planted_in.items():
+        shutil.copytree(tmp_path / "good", tmp_path / name)
+        old, new, _ = MISTAKES[number]
+        path = tmp_path / name / get(number).file
+        source = path.read_text(encoding="utf-8")
+        assert source.count(old + "\n") == 1
+        path.write_text(source.replace(old + "\n", new + "\n"), encoding="utf-8")
     result = _cli(["grade", os.path.join(ROOT, "lessons", "exercises", "assignment.py"), "good", "stub",
-                   "transposed", "--out", "graded"], tmp_path, timeout=300)
+                   *planted_in, "--out", "graded"], tmp_path, timeout=300)
     assert result.returncode in (0, 1), result.stderr
     with open(tmp_path / "graded" / "summary.csv", encoding="utf-8") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     assert float(rows["good"]["score"]) == 100 and float(rows["stub"]["score"]) == 0
-    assert float(rows["transposed"]["score"]) == 90 and float(rows["transposed"]["1 affine layer"]) == 0
+    for name, column in (("transposed", "1 affine layer"), ("lstm_lane", "8 LSTM step"),
+                         ("cd_sign", "9 RBM CD-k update")):
+        assert float(rows[name]["score"]) == 90 and float(rows[name][column]) == 0, (name, rows[name])
+    tests = {t["name"]: t for t in json.loads((tmp_path / "graded" / "cd_sign" / "results.json").read_text())["tests"]}
+    said = tests["9 RBM CD-k update"]["output"]
+    assert "FAIL W_new" in said and "FAIL dW: differs from the reference's" in said and "sign flipped" in said, said
+    stub = json.loads((tmp_path / "graded" / "stub" / "results.json").read_text())["tests"]
+    assert all(t["score"] == 0 and "NotImplementedError" in t["output"] for t in stub), [t["output"] for t in stub]
 
 
 def test_a_file_that_does_not_load_or_lacks_a_function_fails_with_the_reason(tmp_path):

@@ -18,7 +18,7 @@ An assignment is a Python file (trusted: it runs in the grader, never in a sandb
         GradsCheck("TwoLayerNet", init=(4, 5, 3), file="two_layer_net.py", points=20, inputs=net_inputs),
     ]
 
-The three shapes of homework (the ones `tinygrad-edu gradcheck` knows):
+The shapes of homework (the first three are the ones `tinygrad-edu gradcheck` knows):
 - LossGradCheck(function, ...): function(W, *args) -> (loss, dW); inputs(rng) -> (W, *args);
   reference(W, *args) -> the right loss.
 - LayerCheck(forward, backward, ...): forward(*inputs) -> (out, cache), backward(dout, cache) -> one gradient
@@ -27,6 +27,10 @@ The three shapes of homework (the ones `tinygrad-edu gradcheck` knows):
   dict is replaced by the TA's arrays; model.loss(*args) -> the loss (or (loss, grads)), model.gradient(*args)
   -> dict name -> gradient (gradient=None: take the grads from loss's second result, cs231n's TwoLayerNet);
   inputs(rng) -> (params, *args); reference(params, *args) -> the right loss.
+- ValueCheck(function, outputs=("W_new", "dW"), ...): an update rule or a sampler, checked by its values:
+  function(*inputs) -> one array per name of outputs (a tuple; one array when there is one name);
+  inputs(rng) -> the inputs; reference(*inputs) -> the right outputs (required).  Each output passes when
+  np.allclose(yours, reference's, rtol, atol) (rtol=1e-7, atol=1e-9 unless given), compared in the grader.
 
 With a reference, the student's loss (or out) must equal the reference's at the inputs, and the student's
 gradients must also match central differences of the reference, computed by the grader (tinygrad_edu.
@@ -52,7 +56,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["GradsCheck", "LossGradCheck", "LayerCheck", "Assignment", "AssignmentError", "load_assignment"]
+__all__ = ["GradsCheck", "LossGradCheck", "LayerCheck", "ValueCheck", "Assignment", "AssignmentError",
+           "load_assignment"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -144,6 +149,24 @@ class GradsCheck(_Check):
         return self.name or self.model
 
 
+class ValueCheck(_Check):
+    """function(*inputs) -> outputs, compared by value with reference(*inputs) (no gradient: an update rule).
+
+    outputs: the names of the function's results, in order; rtol, atol: np.allclose's tolerance per output.
+    """
+
+    kind = "value"
+
+    def __init__(self, function, *, outputs=("out",), rtol=1e-7, atol=1e-9, **options):
+        super().__init__(**options)
+        outputs = tuple(outputs) if isinstance(outputs, list) else outputs
+        self.function, self.outputs, self.rtol, self.atol = function, outputs, rtol, atol
+
+    @property
+    def functions(self):
+        return (self.function,)
+
+
 @dataclass(frozen=True)
 class Assignment:
     """A loaded, validated assignment: its checks (with their inputs built once) and where it came from."""
@@ -152,7 +175,8 @@ class Assignment:
     title: str
     checks: tuple
     inputs: tuple = field(repr=False)     # one tuple of arguments per check, built from its seed
-    expected: tuple = field(repr=False)   # per check: the reference's loss (float) or out (array), or None
+    expected: tuple = field(repr=False)   # per check: the reference's loss (float), out (array), outputs (tuple of
+    #                                       arrays, a ValueCheck) or None
 
     @property
     def max_score(self) -> float:
@@ -206,7 +230,8 @@ def load_assignment(path) -> Assignment:
 def _validate(check, i):
     where = f"CHECKS[{i}]"
     if not isinstance(check, _Check):
-        raise AssignmentError(f"{where} is a {type(check).__name__}; expected GradsCheck, LossGradCheck or LayerCheck")
+        raise AssignmentError(f"{where} is a {type(check).__name__}; expected GradsCheck, LossGradCheck, LayerCheck "
+                              "or ValueCheck")
     where = f"{where} ({type(check).__name__} {check.title!r})"
     for fn in check.functions:
         if not isinstance(fn, str) or not all(part.isidentifier() for part in fn.split(".")):
@@ -224,6 +249,17 @@ def _validate(check, i):
         raise AssignmentError(f"{where}: visibility= must be one of {VISIBILITIES}, got {check.visibility!r}")
     if check.max_entries is not None and (not isinstance(check.max_entries, int) or check.max_entries < 1):
         raise AssignmentError(f"{where}: max_entries= must be a positive int or None, got {check.max_entries!r}")
+    if isinstance(check, ValueCheck):
+        if check.reference is None:
+            raise AssignmentError(f"{where}: a ValueCheck needs reference= (the right outputs): it has no gradient "
+                                  "to check without one")
+        if not isinstance(check.outputs, tuple) or not check.outputs or not all(isinstance(n, str)
+                                                                              for n in check.outputs):
+            raise AssignmentError(f"{where}: outputs= must be a non-empty tuple of names, got {check.outputs!r}")
+        for label in ("rtol", "atol"):
+            tol = getattr(check, label)
+            if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+                raise AssignmentError(f"{where}: {label}= must be a number >= 0, got {tol!r}")
     if isinstance(check, GradsCheck):
         if not isinstance(check.init, tuple):
             raise AssignmentError(f"{where}: init= must be a tuple of the constructor's arguments, got {check.init!r}")
@@ -242,6 +278,8 @@ def _built_inputs(check):
                               f"{type(made).__name__}")
     if isinstance(check, LossGradCheck):
         _float_array(made[0], f"{where}: inputs(rng)[0] (W)")
+    elif isinstance(check, ValueCheck):
+        pass                                         # any arguments: the values are what is checked
     elif isinstance(check, LayerCheck):
         if not any(isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in made):
             raise AssignmentError(f"{where}: inputs(rng) has no float numpy array: nothing to check")
@@ -267,7 +305,9 @@ def _reference_value(check, inputs):
               x.copy() if isinstance(x, np.ndarray) else x for x in inputs]
     try:
         value = check.reference(*copies)
-        if isinstance(check, LayerCheck):
+        if isinstance(check, ValueCheck):
+            value = _outputs(value, check)
+        elif isinstance(check, LayerCheck):
             value = value[0] if isinstance(value, tuple) else value      # a forward returning (out, cache)
             value = np.asarray(value, dtype=np.float64)
         else:
@@ -277,9 +317,17 @@ def _reference_value(check, inputs):
         raise AssignmentError(f"{where}: reference(...) at the inputs raised {type(error).__name__}: {error} "
                               f"(it must return the {'forward output' if isinstance(check, LayerCheck) else 'loss'})"
                               f"\n{detail}") from None
-    if not np.all(np.isfinite(value)):
+    if not all(np.all(np.isfinite(v)) for v in (value if isinstance(check, ValueCheck) else (value,))):
         raise AssignmentError(f"{where}: reference(...) at the inputs is not finite: {value}")
     return value
+
+
+def _outputs(value, check):
+    """A ValueCheck reference's result as a tuple of float64 arrays, one per name of check.outputs."""
+    value = (value,) if len(check.outputs) == 1 and not isinstance(value, (tuple, list)) else tuple(value)
+    if len(value) != len(check.outputs):
+        raise ValueError(f"it returned {len(value)} results for the {len(check.outputs)} outputs {check.outputs}")
+    return tuple(np.asarray(v, dtype=np.float64) for v in value)
 
 
 def _float_array(x, label):

@@ -24,10 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .assignment import GradsCheck, LayerCheck, LossGradCheck
+from .assignment import GradsCheck, LayerCheck, LossGradCheck, ValueCheck
 from .grade_boxes import SubmissionBoxes
 from .grade_reference import against_reference, reference_differences
 from .grade_report import SubmissionResult, TestResult, merged_problems, short_problem, write_results_json
+from .grade_values import value_rows
 
 __all__ = ["grade_submission", "grade_class", "submission_name", "reference_table"]
 
@@ -63,7 +64,8 @@ def grade_class(assignment, directories, out, *, jobs=None, limits=None, on_done
 
 def reference_table(assignment):
     """Per check, the central differences of the TA's reference at its inputs (None without a reference)."""
-    return tuple(reference_differences(c, i, c.max_entries) for c, i in zip(assignment.checks, assignment.inputs))
+    return tuple(None if isinstance(c, ValueCheck) else reference_differences(c, i, c.max_entries)
+                 for c, i in zip(assignment.checks, assignment.inputs))       # a ValueCheck has no gradient
 
 
 def grade_submission(assignment, directory, *, limits=None, references=None):
@@ -103,6 +105,8 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
                        (f"{check.file} missing",))
     try:
         box, resolve = boxes.get(path)
+        if isinstance(check, ValueCheck):
+            return _value_result(check, head, value_rows(check, box, resolve, _fresh(inputs), expected))
         report = _run(check, box, resolve, _fresh(inputs), expected)     # check_grads_in FAILs a skipped name
         _require_compared(report.results)
         rows = _reference_rows(check, box, resolve, _fresh(inputs), report, diffs) if report.passed else []
@@ -137,6 +141,15 @@ def _grade_check(check, inputs, expected, diffs, directory, path, boxes):
         problems = ("failed",)
     score = float(check.points) if passed else 0.0
     return TestResult(check.title, score, float(check.points), passed, text, check.visibility, problems)
+
+
+def _value_result(check, head, rows):
+    """A ValueCheck's TestResult: all its points when every output equals the reference's, else 0."""
+    passed = all(r.passed for r in rows)
+    text = f"{head}\n" + "\n".join(f"  {r}" for r in rows) + f"\n{'PASS' if passed else 'FAIL'}"
+    problems = merged_problems(r.problem for r in rows if not r.passed)
+    return TestResult(check.title, float(check.points) if passed else 0.0, float(check.points), passed, text,
+                      check.visibility, problems if passed or problems else ("failed",))
 
 
 def _reference_rows(check, box, resolve, inputs, report, diffs):
@@ -272,6 +285,8 @@ def _describe(check):
         return f"{check.function}(W, ...) -> (loss, dW)"
     if isinstance(check, LayerCheck):
         return f"{check.forward} -> (out, cache), {check.backward}(dout, cache) -> grads"
+    if isinstance(check, ValueCheck):
+        return f"{check.function}(...) -> ({', '.join(check.outputs)}), compared by value"
     methods = f".{check.loss}(...)" + (f", .{check.gradient}(...)" if check.gradient else " -> (loss, grads)")
     return f"{check.model}{check.init!r}.params, {methods}"
 

@@ -5,17 +5,19 @@ start N` writes into my_exercises/), graded in the sandbox:
 
     tinygrad-edu grade lessons/exercises/assignment.py submissions/* --out graded/
 
-The grader's three shapes of check cover exercises 1-7 and 10.  Exercise 8 (lstm_step_forward returns next_h,
-next_c and the cache: two outputs) and exercise 9 (CD-k is an update rule, checked by its values on the notes'
-example, not a gradient) do not fit them: `tinygrad-edu exercise check 8` and `... check 9` check those.
-The references are the solutions' forward passes (lessons/solutions, trusted code run by the grader).
+Exercise 8's step has two outputs (next_h, next_c): it is graded through lstm_step_packed_forward/backward,
+given (not written by the student) in the stub, which put the two side by side in one output and split dout
+back into dnext_h and dnext_c, so the student's lstm_step_backward is what is checked.  Exercise 9 (CD-k is an
+update rule, not a gradient) is a ValueCheck: the student's cd_k at the TA's inputs (k = 2, uniform draws
+given) against the solution's, by value.
+The references are the solutions' functions (lessons/solutions, trusted code run by the grader).
 """
 
 import importlib
 
 import numpy as np
 
-from tinygrad_edu.assignment import GradsCheck, LayerCheck, LossGradCheck
+from tinygrad_edu.assignment import GradsCheck, LayerCheck, LossGradCheck, ValueCheck
 
 TITLE = "Exercises: backward passes by hand"
 
@@ -60,6 +62,18 @@ def rnn_inputs(rng, N=2, T=5, D=3, H=4):
     return rng.standard_normal((N, T, D)), h0, Wx, Wh, b
 
 
+def lstm_inputs(rng, N=2, D=3, H=4):
+    return (rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H)),
+            0.5 * rng.standard_normal((D, 4 * H)), 0.5 * rng.standard_normal((H, 4 * H)),
+            0.1 * rng.standard_normal(4 * H))
+
+
+def rbm_inputs(rng, N=4, V=6, H=3, k=2):
+    """v0 binary (N, V), W (V, H), lr, the uniform draws uh (k+1, N, H) and uv (k, N, V)."""
+    return ((rng.random((N, V)) < 0.5).astype(float), 0.5 * rng.standard_normal((V, H)), 0.3,
+            rng.random((k + 1, N, H)), rng.random((k, N, V)))
+
+
 def gru_inputs(rng, N=2, D=3, H=4):
     return (rng.standard_normal((N, D)), rng.standard_normal((N, H)), 0.5 * rng.standard_normal((D, 3 * H)),
             0.5 * rng.standard_normal((H, 3 * H)), 0.1 * rng.standard_normal(3 * H), 0.1 * rng.standard_normal(3 * H))
@@ -73,7 +87,7 @@ def _out(module, function):
 CHECKS = [
     LayerCheck("affine_forward", "affine_backward", file="01_affine.py", inputs=affine_inputs, names=("x", "w", "b"),
                reference=_out("01_affine", "affine_forward"), points=10, name="1 affine layer"),
-    GradsCheck("TwoLayerNet", file="02_two_layer_net.py", inputs=net_inputs, points=15, name="2 two-layer net",
+    GradsCheck("TwoLayerNet", file="02_two_layer_net.py", inputs=net_inputs, points=10, name="2 two-layer net",
                reference=lambda params, x, t: _solution("02_two_layer_net").loss(params, x, t)),
     LayerCheck("sigmoid_forward", "sigmoid_backward", file="03_activations.py", names=("x",), points=5,
                inputs=lambda rng: (rng.standard_normal((4, 5)),), name="3 sigmoid layer",
@@ -86,10 +100,10 @@ CHECKS = [
                   reference=lambda x, t: _solution("03_activations").softmax_cross_entropy(x, t)[0]),
     LayerCheck("conv_forward_naive", "conv_backward_naive", file="04_conv_naive.py", inputs=conv_inputs,
                names=("x", "w", "b", "conv_param"), reference=_out("04_conv_naive", "conv_forward_naive"),
-               points=15, name="4 naive convolution"),
+               points=10, name="4 naive convolution"),
     LayerCheck("conv_forward_im2col", "conv_backward_im2col", file="05_im2col.py", inputs=conv_inputs,
                names=("x", "w", "b", "conv_param"), reference=_out("05_im2col", "conv_forward_im2col"),
-               points=10, name="5 convolution by im2col"),
+               points=5, name="5 convolution by im2col"),
     LayerCheck("max_pool_forward", "max_pool_backward", file="06_max_pool.py", inputs=pool_inputs,
                names=("x", "pool_param"), reference=_out("06_max_pool", "max_pool_forward"), points=10,
                name="6 max pooling"),
@@ -99,7 +113,12 @@ CHECKS = [
     LayerCheck("rnn_forward", "rnn_backward", file="07_rnn_bptt.py", inputs=rnn_inputs,
                names=("x", "h0", "Wx", "Wh", "b"), reference=_out("07_rnn_bptt", "rnn_forward"), points=10,
                name="7 BPTT"),
+    LayerCheck("lstm_step_packed_forward", "lstm_step_packed_backward", file="08_lstm_step.py", inputs=lstm_inputs,
+               names=("x", "prev_h", "prev_c", "Wx", "Wh", "b"), points=10, name="8 LSTM step",
+               reference=_out("08_lstm_step", "lstm_step_packed_forward")),
+    ValueCheck("cd_k", file="09_rbm_cd.py", inputs=rbm_inputs, outputs=("W_new", "dW"), points=10,
+               reference=lambda *inputs: _solution("09_rbm_cd").cd_k(*inputs), name="9 RBM CD-k update"),
     LayerCheck("gru_step_forward", "gru_step_backward", file="10_gru_step.py", inputs=gru_inputs,
                names=("x", "prev_h", "Wx", "Wh", "bx", "bh"), reference=_out("10_gru_step", "gru_step_forward"),
-               points=10, name="10 GRU step (optional)"),
+               points=5, name="10 GRU step (optional)"),
 ]

@@ -57,3 +57,17 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     db = da.sum(axis=0)
     # END TODO
     return dx, dprev_h, dprev_c, dWx, dWh, db
+
+
+# Given (nothing to write): the step as one layer with one output, for a teacher's `tinygrad-edu grade`
+# (lessons/exercises/assignment.py), whose layer check takes forward -> (out, cache), backward(dout, cache).
+def lstm_step_packed_forward(x, prev_h, prev_c, Wx, Wh, b):
+    """-> out = [next_h, next_c] side by side (N, 2H), cache."""
+    next_h, next_c, cache = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    return np.concatenate([next_h, next_c], axis=1), cache
+
+
+def lstm_step_packed_backward(dout, cache):
+    """dout (N, 2H) split into dnext_h, dnext_c -> lstm_step_backward's six gradients."""
+    H = dout.shape[1] // 2
+    return lstm_step_backward(dout[:, :H], dout[:, H:], cache)
