@@ -22,6 +22,9 @@ from tinygrad_edu.nn import functional as F
 NOTES = "003"
 RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchmarks/lesson_full.py)
 
+SEED = 0                 # the small problem's weights and data (two_layer_net_slide.small_problem)
+H_STEP = 1e-5            # the checker's step h in the central differences (L(p + h) - L(p - h)) / 2h
+
 
 def run(lesson: Lesson):
     # ------------------------------------------------------------------------------------------------
@@ -44,10 +47,10 @@ def run(lesson: Lesson):
         every entry (float64, h = 1e-5) and compares with the hand-written gradient by relative error
         `|a - n| / (|a| + |n|)`: about 1e-8 for correct code, near 1 for a wrong formula.
     """)
-    net, x, t = two_layer_net_slide.small_problem()        # N=6 samples, D=4, H=5, C=3; weights of std 1
+    net, x, t = two_layer_net_slide.small_problem(SEED)    # N=6 samples, D=4, H=5, C=3; weights of std 1
     lesson.say(f"A small problem keeps every entry checkable: x {x.shape}, t {t.shape} (one-hot), "
                f"W1 {net.params['W1'].shape}, W2 {net.params['W2'].shape}.")
-    report = check_grads(lambda: net.loss(x, t), net.params, net.gradient(x, t))
+    report = check_grads(lambda: net.loss(x, t), net.params, net.gradient(x, t), h=H_STEP)
     report.print(console=lesson.console)
     lesson.check("the check fails", report.passed, False)
     lesson.check("W1, W2 and b2 pass", [report[n].passed for n in ("W1", "W2", "b2")], [True, True, True])
@@ -70,6 +73,10 @@ def run(lesson: Lesson):
     z1 = two_layer_net_slide.sigmoid(a1)
     dz1 = (two_layer_net_slide.softmax(z1 @ net.params["W2"] + net.params["b2"]) - t) / len(x) @ net.params["W2"].T
     da1 = z1 * (1 - z1) * dz1
+    lesson.ask("the slide skips the sigmoid's derivative, the factor z1 (1 - z1) between dz1 and da1: at most how "
+               "large can that factor be (so |da1| is at most what fraction of |dz1|, entry by entry)?", 0.25, 0.01,
+               f"z (1 - z) is a parabola in z with its top at z = 1/2: 1/2 . (1 - 1/2) = 1/4; on this batch its "
+               f"largest entry is {np.max(z1 * (1 - z1)):.3f}")
     lesson.show("the wrong b1 and the right one", f"""
         slide:   np.sum(dz1, axis=0) = {np.round(grads['b1'], 4).tolist()}
         W2 @ grads['b2']            = {np.round(net.params['W2'] @ grads['b2'], 4).tolist()}
@@ -84,7 +91,7 @@ def run(lesson: Lesson):
         **same** weights and data:
     """)
     fixed = two_layer_net.TwoLayerNet.gradient(net, x, t)  # the fixed method, applied to the slide's net
-    fixed_report = check_grads(lambda: net.loss(x, t), net.params, fixed)
+    fixed_report = check_grads(lambda: net.loss(x, t), net.params, fixed, h=H_STEP)
     fixed_report.print(console=lesson.console)
     lesson.check("the fixed two-layer net passes", fixed_report.passed, True)
     lesson.check("b1's largest relative error is below 1e-6", fixed_report["b1"].max_rel_error < 1e-6, True)
@@ -141,7 +148,7 @@ def run(lesson: Lesson):
         net passes:
     """)
     three = three_layer_net.check()                         # {"loss_fn", "params", "grads"}: N=8, 4-6-5-3
-    three_report = check_grads(**three)
+    three_report = check_grads(**three, h=H_STEP)
     three_report.print(console=lesson.console)
     lesson.check("the three-layer net passes", three_report.passed, True)
     lesson.check("it checked all six: W1, b1, W2, b2, W3, b3", len(three_report), 6)
@@ -158,7 +165,18 @@ def run(lesson: Lesson):
         "Read a failing check: which parameter, which entry, and what the wrong gradient equals "
         "(here W2 @ grads['b2']).",
         "Spot the in-place aliasing trap (da2 = dz2 then da2[...] = 0) before it corrupts a gradient.")
-    lesson.now_you(4)
+    lesson.now_you(4, [
+        ("H_STEP = 1e-2", "(a big step)",
+         "the slide's b1 still fails (relative error 0.9) and the right gradients still pass, but their errors "
+         "grow from about 1e-9 to about 6e-6 (the h^2 term of the central difference): the lesson stops at "
+         "\"np.sum(da1, axis=0) equals the numeric gradient\", which asks for 1e-8"),
+        ("H_STEP = 1e-10", "(a tiny step)",
+         "rounding noise: L(p + h) - L(p - h) keeps only a few digits, the correct W1 FAILs with a relative error "
+         "near 2e-4 (a false alarm) and the lesson stops at \"W1, W2 and b2 pass\""),
+        ("SEED = 1", "(other weights and data)",
+         "the same diagnosis on other numbers: b1 fails (relative error 1.0: one entry even has the wrong sign, "
+         "0.188 against -0.006), the fix passes with errors near 1e-9, all 13 checks pass"),
+    ])
 
 if __name__ == "__main__":
     Lesson.main(run, __doc__)
