@@ -29,6 +29,7 @@ X4 = np.array([[1, 2, 3, 0],                 # 003's 4x4 input
 FILTER = np.array([[2, 0, 1],                # 003's 3x3 filter, used in every 2-D example
                    [0, 1, 2],
                    [1, 0, 2]], dtype=float)
+DEPTHS = (1, 2, 3)           # section 8: how many stacked 3x3 layers each row of the receptive-field table has
 
 
 def output_size(size, kernel, padding=0, stride=1, dilation=1):
@@ -268,12 +269,14 @@ def run(lesson: Lesson):
     """)
     rows = []
     fields = {}
-    for depth, big in ((1, 3), (2, 5), (3, 7)):
+    for depth in DEPTHS:
+        big = 2 * depth + 1                                                # one filter that sees as far
         stack = nn.Sequential(*[nn.Conv2d(1, 1, 3, bias=False) for _ in range(depth)])
         for layer in stack:
             nn.init.ones_(layer.weight)                                   # positive weights: no accidental zeros
-        x = tg.zeros(1, 1, 9, 9, requires_grad=True)
-        y = stack(x)                                                       # (1, 1, 9 - 2*depth, ...)
+        size = max(9, 2 * depth + 3)                                      # room for the deepest stack
+        x = tg.zeros(1, 1, size, size, requires_grad=True)
+        y = stack(x)                                                       # (1, 1, size - 2*depth, ...)
         centre = y.shape[2] // 2
         y[0, 0, centre, centre].backward()
         seen = np.argwhere(x.grad.numpy()[0, 0] != 0)
@@ -391,6 +394,10 @@ def run(lesson: Lesson):
         ("FILTER = np.ones((3, 3))", "(a box filter)",
          "the check of 003's 4x4 answer stops the lesson and prints the sum of every 3x3 window instead, [[4, 9, "
          "11, 8], [7, 13, 14, 11], ...]: with ones, a convolution is a moving sum"),
+        ("DEPTHS = (1, 2, 3, 6)", "(a deeper stack in section 8)",
+         "a fourth row of the receptive-field table: six 3x3 layers see 13x13 with 54 weights, where one 13x13 "
+         "filter needs 169 - the field grows by 2 per layer, the weights by 9, a big filter's by its square; "
+         "all 28 checks pass"),
     ])
 
 if __name__ == "__main__":
