@@ -146,9 +146,35 @@ def test_fast_and_plain_modes_give_the_same_gradients():
 
 def test_turning_the_fast_paths_off_leaves_the_seams_empty():
     probe = ("import tinygrad_edu as tg; s = tg.autograd.SEAMS; "
-             "print(tg.fast.ENABLED, tg.fast.INSTALLED, s.apply is None, s.backward is None)")
+             "print(tg.fast.ENABLED, tg.fast.INSTALLED, s.apply is None, s.backward is None, "
+             "type(tg.Scalar(2.0)).__name__)")
     for value in ("0", "off"):
         out = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, TINYGRAD_EDU_FAST_PATHS=value),
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
-        assert out.stdout.split() == ["False", "False", "True", "True"]
+        assert out.stdout.split() == ["False", "False", "True", "True", "Scalar"]
+
+
+def test_scalar_leaves_are_records_of_no_op_under_the_fast_paths():
+    """Leaves and op outputs are one class, so the hot paths' attribute accesses see one type."""
+    if not fast.ENABLED:
+        pytest.skip("this run has TINYGRAD_EDU_FAST_PATHS=0")
+    from tinygrad_edu.fast.scalar_record import ScalarNode
+
+    a, b = tg.Scalar(2.0, name="a"), tg.Scalar(-3.0, requires_grad=False)
+    out = (a * b).relu() + a * a
+    assert type(a) is ScalarNode and type(b) is ScalarNode and type(out) is ScalarNode
+    assert a.grad_fn is None and a.is_leaf and a.inputs == () and out.grad_fn is out
+    out.backward()
+    assert a.grad == 4.0 and b.grad == 0.0          # relu(-6) = 0 passes nothing; d(a*a)/da = 2a
+    with pytest.raises(AttributeError, match="its own record"):
+        a.grad_fn = out
+    assert type(tg.Scalar.array(np.ones(2))[0]) is ScalarNode
+
+
+class _MyScalar(tg.Scalar):
+    __slots__ = ()
+
+
+def test_a_subclass_of_scalar_keeps_its_class():
+    assert type(_MyScalar(1.0)) is _MyScalar

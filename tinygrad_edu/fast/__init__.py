@@ -41,9 +41,11 @@ def install() -> None:
     """Plug the fast paths into the core's seams (tinygrad_edu/__init__.py calls this once, when ENABLED)."""
     global INSTALLED, apply_binary, apply_unary
     from .. import autograd
-    from . import apply, backward
+    from ..scalar import Scalar
+    from . import apply, backward, scalar_record
 
     autograd.SEAMS.apply = apply.apply
     autograd.SEAMS.backward = backward.backward
+    Scalar.leaf_class = scalar_record.ScalarNode
     apply_binary, apply_unary = apply.apply_binary, apply.apply_unary
     INSTALLED = True

@@ -28,11 +28,13 @@ def apply(fn, inputs: tuple, params: dict):
     if len(inputs) == 1 and isinstance(inputs[0], Value):
         return apply_one(fn, inputs[0], params)
     first = None
-    payloads, needs = [], []
+    payloads, needs, parents = [], [], []
     for x in inputs:
         if isinstance(x, Value):
             payloads.append(x.data)
-            needs.append(x.requires_grad)
+            need = x.requires_grad
+            needs.append(need)
+            parents.append(x if need else None)
             if first is None:
                 first = x
         elif isinstance(x, np.ndarray) and x.dtype == object:
@@ -40,6 +42,7 @@ def apply(fn, inputs: tuple, params: dict):
         else:
             payloads.append(x.item() if isinstance(x, np.generic) else x)   # numpy scalars would promote float32
             needs.append(False)
+            parents.append(None)
     if first is None:
         raise TypeError(f"{fn.op_name or fn.__name__}: expected at least one Tensor or Scalar input, "
                         f"got {tuple(type(x).__name__ for x in inputs)}")
@@ -54,8 +57,7 @@ def apply(fn, inputs: tuple, params: dict):
         raise broadcast_error(fn, payloads) or error from None
     if not recorded:
         return tensor_output(ctx, out, None, None)
-    parents = tuple(x if need else None for x, need in zip(inputs, needs))
-    return tensor_output(ctx, out, tuple(needs), parents)
+    return tensor_output(ctx, out, tuple(needs), tuple(parents))
 
 
 def apply_unary(fn, x):

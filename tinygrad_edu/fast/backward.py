@@ -54,7 +54,7 @@ def _count_uses(root, seen):
     stack = [root]
     while stack:
         node = stack.pop()
-        ctx = node if type(node) is ScalarNode else node.grad_fn    # a ScalarNode is its own record
+        ctx = (node if node.fn is not None else None) if type(node) is ScalarNode else node.grad_fn   # its own record
         if ctx is None:
             continue
         if ctx.saved is FREED:
@@ -156,7 +156,7 @@ def _run_backward(root, seed, retain_graph):
         if grad is not None and node._hooks:
             for hook in node._hooks:
                 grad = node._hook_grad(grad, hook)
-        ctx = node if type(node) is ScalarNode else node.grad_fn
+        ctx = (node if node.fn is not None else None) if type(node) is ScalarNode else node.grad_fn
         if ctx is None:
             if grad is not None:
                 node._store_grad(grad)

@@ -19,7 +19,12 @@ NO_PARAMS: dict = {}      # shared by ops called without hyper-parameters; never
 
 
 class ScalarNode(Scalar):
-    """A Scalar output of an op that is its own Context (see the module docstring)."""
+    """A Scalar output of an op that is its own Context (see the module docstring).
+
+    Leaves are ScalarNodes too (install() makes Scalar(...) build one, with no op): the hot paths read and write
+    the same attributes of leaves and op outputs, and Python's specialised attribute access stays fast only while
+    each site sees one class (benchmarks/README.md has the measurement).
+    """
 
     __slots__ = ("fn", "_a", "_b", "params", "saved", "scope", "__dict__")   # op extras (ctx.bounds) in __dict__
 
@@ -30,6 +35,13 @@ class ScalarNode(Scalar):
     @property
     def grad_fn(self):
         return self if self.fn is not None else None
+
+    @grad_fn.setter
+    def grad_fn(self, ctx):
+        """Scalar.__init__ sets it to None: a leaf is a record of no op."""
+        if ctx is not None:
+            raise AttributeError(f"grad_fn: a ScalarNode is its own record; it cannot take {type(ctx).__name__}")
+        self.fn, self._a, self._b, self.params, self.saved, self.scope = None, (), INPUTS_TUPLE, NO_PARAMS, (), ""
 
     @property
     def inputs(self) -> tuple:
