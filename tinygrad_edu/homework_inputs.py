@@ -16,6 +16,7 @@ from .gradient_report import Mutation
 from .numeric_grad import CheckUsageError
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_SMALL = 1 << 16          # bytes: up to this size, copying both arrays to bytes is the cheap way to compare
 
 
 class PrecisionWarning(UserWarning):
@@ -25,6 +26,8 @@ class PrecisionWarning(UserWarning):
 def _same_bits(a, b):
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
+    if a.nbytes <= _SMALL:
+        return a.tobytes() == b.tobytes()      # bits too; for a small array cheaper than the comparison below
     if a.flags.c_contiguous and b.flags.c_contiguous and a.dtype.itemsize in _UINT and a.dtype.kind in "fiub":
         kind = _UINT[a.dtype.itemsize]
         return bool(np.array_equal(a.view(kind), b.view(kind)))      # bits, so NaN == NaN and -0.0 != 0.0

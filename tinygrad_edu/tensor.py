@@ -541,7 +541,7 @@ def numeric_array(data, op):
                             f"{_preview(data)}; a tensor needs equal-length rows of numbers") from None
     if array.dtype.kind in "biufc":
         return array
-    if array.dtype == object and any(type(v).__name__ == "Scalar" for v in array.flat):
+    if array.dtype == object and any(isinstance(v, Value) and not isinstance(v, Tensor) for v in array.flat):
         raise TypeError(f"{op}: data holds Scalars (an object array); Scalars are run with tg.Scalar.array(...) "
                         "and F.* directly, not wrapped in a Tensor")
     kinds = sorted({type(v).__name__ for v in np.asarray(array, dtype=object).flat}) or [str(array.dtype)]
@@ -594,14 +594,15 @@ def _binary(operator, a, b, op):
     kind = a.data.dtype.kind
     if kind == "f":
         t = type(b)
-        if t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype):
+        if t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype) or \
+                (t is np.ndarray and b.dtype is a.data.dtype):
             return operator(a, b)
     if not isinstance(b, _OPERANDS):
         return NotImplemented             # Python then says: unsupported operand type(s) for +: 'Tensor' and 'str'
     return operator(*_promote(a, b, op))
 
 
-_OPERANDS = (Value, numbers.Number, np.ndarray, np.generic, list, tuple)
+_OPERANDS = (Value, np.ndarray, np.generic, list, tuple, numbers.Number)   # the ABC last: its check is slow
 _SYMBOL = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
 
 
