@@ -22,6 +22,8 @@ RUN_TIME = "1 s"         # at full settings on 2 cores, without pictures (benchm
 
 X4 = np.array([[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1]], dtype=float)   # 003's 4x4 input
 FILTER = np.array([[2, 0, 1], [0, 1, 2], [1, 0, 2]], dtype=float)                       # 003's 3x3 filter
+IMAGE_SIZE = 16          # sections 2-3: the batch's images are IMAGE_SIZE x IMAGE_SIZE
+KERNEL = 3               # sections 2-3: the layer's filters are KERNEL x KERNEL (odd), padded to keep the size
 
 
 def grid(a):
@@ -69,19 +71,21 @@ def run(lesson: Lesson):
 
         one matrix product for the whole batch: why im2col is how convolutions ran fast on CPUs and GPUs.
     """)
-    N, C, H, W = 8, 3, 16, 16                                      # a batch of 8 RGB 16x16 images
-    n_filters, k = 6, 3                                            # six 3x3 filters, padding 1 ("same")
+    N, C, H, W = 8, 3, IMAGE_SIZE, IMAGE_SIZE                      # a batch of 8 RGB 16x16 images
+    n_filters, k = 6, KERNEL                                       # six 3x3 filters, padding 1 ("same")
+    pad = k // 2
     tg.manual_seed(0)
     images = tg.randn(N, C, H, W, requires_grad=True)
     weight = tg.randn(n_filters, C, k, k, requires_grad=True)
     bias = tg.randn(n_filters, requires_grad=True)
 
-    cols = F.unfold(images, kernel_size=k, padding=1)              # (8, 27, 256)
+    cols = F.unfold(images, kernel_size=k, padding=pad)            # (8, 27, 256)
     w_row = weight.reshape(n_filters, C * k * k)                   # (6, 27)
     by_matmul = (w_row @ cols + bias.reshape(1, n_filters, 1)).reshape(N, n_filters, H, W)   # (8, 6, 16, 16)
-    direct = F.conv2d(images, weight, bias, padding=1)             # the fused Conv2d op
+    direct = F.conv2d(images, weight, bias, padding=pad)           # the fused Conv2d op
     lesson.show("shapes", f"""
-        images {images.shape}  ->  columns {cols.shape}   (27 = 3 channels * 3 * 3, 256 = 16 * 16 positions)
+        images {images.shape}  ->  columns {cols.shape}   ({C * k * k} = {C} channels * {k} * {k}, {H * W} = {H} * {W}
+        positions)
         weight {weight.shape}  ->  rows {w_row.shape}
         rows @ columns + bias -> {by_matmul.shape}
         largest difference from F.conv2d: {np.abs(by_matmul.numpy() - direct.numpy()).max():.2e}""")
@@ -92,15 +96,15 @@ def run(lesson: Lesson):
     start = time.perf_counter()
     for _ in range(repeats):
         loops = np.zeros((N, n_filters, H, W))                    # the naive way: a loop per output position
-        padded = np.pad(images.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
+        padded = np.pad(images.numpy(), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
         for i in range(H):
             for j in range(W):
-                window = padded[:, :, i:i + k, j:j + k].reshape(N, -1)           # (N, 27)
+                window = padded[:, :, i:i + k, j:j + k].reshape(N, -1)           # (N, C*k*k)
                 loops[:, :, i, j] = window @ w_row.numpy().T + bias.numpy()
     t_loops = (time.perf_counter() - start) / repeats
     start = time.perf_counter()
     for _ in range(repeats):
-        F.conv2d(images, weight, bias, padding=1)
+        F.conv2d(images, weight, bias, padding=pad)
     t_im2col = (time.perf_counter() - start) / repeats
     lesson.say(f"""
         The same layer with a Python loop over the {H * W} output positions takes {t_loops * 1e3:.2f} ms;
@@ -131,7 +135,7 @@ def run(lesson: Lesson):
     dW_row = np.einsum("nfl,nkl->fk", d, c)                        # sum_n d[n] @ c[n]^T: (6, 27)
     db = d.sum(axis=(0, 2))                                        # (6,)
     dcols = np.einsum("fk,nfl->nkl", w_row.numpy(), d)             # W_row^T @ d[n]: (8, 27, 256)
-    dimages = F.fold(tg.Tensor(dcols), output_size=(H, W), kernel_size=k, padding=1)   # col2im: (8, 3, 16, 16)
+    dimages = F.fold(tg.Tensor(dcols), output_size=(H, W), kernel_size=k, padding=pad)   # col2im: (8, 3, 16, 16)
     lesson.check("dW = dout @ cols^T (summed over the batch), as autograd (largest difference)",
                  np.abs(dW_row.reshape(weight.shape) - weight.grad.numpy()).max(), 0.0, atol=1e-3)
     lesson.check("db = dout summed, as autograd", db, bias.grad.numpy(), atol=1e-3)
@@ -196,6 +200,12 @@ def run(lesson: Lesson):
         ("FILTER = np.ones((3, 3))", "",
          "the columns do not change (im2col never looks at the filter) but the product does: the check of 003's "
          "answer stops the lesson, printing the window sums [[4, 9, 11, 8], ...]"),
+        ("KERNEL = 5", "(5x5 filters, padding 2)",
+         "section 2's columns grow to (8, 75, 256): 75 = 3 channels * 5 * 5 numbers per window, each pixel "
+         "copied into 25 columns instead of 9; the output keeps its 16x16 and all 12 checks pass"),
+        ("IMAGE_SIZE = 48", "",
+         "2304 positions instead of 256: the columns are (8, 27, 2304), the Python loop slows about as much as "
+         "the positions grow (about 9x when we ran it), the one matrix product only about 4x; all checks pass"),
     ])
 
 if __name__ == "__main__":
