@@ -94,6 +94,11 @@ def run(lesson: Lesson):
     dec_out, _ = decoder(tg.zeros(N, T_OUT, D), context)    # (N, T_OUT, H)
     seq2seq = fc(dec_out)                                   # (N, T_OUT, C)
 
+    lesson.ask(f"many-to-many reads every hidden state: out is (N, T, H) = ({N}, {T}, {H}) and the Linear layer maps "
+               f"H = {H} features to C = {C} classes. How many scores does fc(out) hold?",
+               int(np.prod(many_to_many.shape)), 0,
+               f"Linear acts on the last axis only: (N, T, H) -> (N, T, C) = ({N}, {T}, {C}), so {N} x {T} x {C} = "
+               f"{N * T * C} scores, one row of {C} per sequence and step")
     lesson.table("the same GRU, four tasks", ["pattern", "input", "output"], [
         ("many-to-one", str(x.shape), str(many_to_one.shape)),
         ("many-to-many (aligned)", str(x.shape), str(many_to_many.shape)),
