@@ -11,6 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import fast
 from .autograd import STATE, Value
 from .dims import dim_index, dim_tuple
 from .indexing import torch_steps
@@ -219,34 +220,34 @@ class Tensor(Operators, Value):
     # The operators shared with Scalar (operators.py), after PyTorch's type promotion (promotion.py): numpy
     # would make `int tensor + 0.5` or `int / int` float64 where PyTorch gives float32.
     def __add__(self, other):
-        return _binary(Operators.__add__, self, other, "add")
+        return _binary(elementwise.Add, self, other, "add")
 
     def __radd__(self, other):
-        return _binary(Operators.__radd__, self, other, "add")
+        return _binary(elementwise.Add, self, other, "add", reflected=True)
 
     def __sub__(self, other):
-        return _binary(Operators.__sub__, self, other, "sub")
+        return _binary(elementwise.Sub, self, other, "sub")
 
     def __rsub__(self, other):
-        return _binary(Operators.__rsub__, self, other, "sub")
+        return _binary(elementwise.Sub, self, other, "sub", reflected=True)
 
     def __mul__(self, other):
-        return _binary(Operators.__mul__, self, other, "mul")
+        return _binary(elementwise.Mul, self, other, "mul")
 
     def __rmul__(self, other):
-        return _binary(Operators.__rmul__, self, other, "mul")
+        return _binary(elementwise.Mul, self, other, "mul", reflected=True)
 
     def __truediv__(self, other):
-        return _binary(Operators.__truediv__, self, other, "div")
+        return _binary(elementwise.Div, self, other, "div")
 
     def __rtruediv__(self, other):
-        return _binary(Operators.__rtruediv__, self, other, "div")
+        return _binary(elementwise.Div, self, other, "div", reflected=True)
 
     def __pow__(self, exponent):
-        return _binary(Operators.__pow__, self, exponent, "pow")
+        return _binary(elementwise.Pow, self, exponent, "pow")
 
     def __rpow__(self, base):
-        return _binary(Operators.__rpow__, self, base, "rpow")
+        return _binary(elementwise.Pow, self, base, "rpow", reflected=True)
 
     def __neg__(self):
         if self.data.dtype == bool:
@@ -588,18 +589,16 @@ def _as_index(index):
     return index
 
 
-def _binary(operator, a, b, op):
-    """operator(a, b) for a Tensor a, after PyTorch's type promotion; a float tensor with a float tensor of its
-    own dtype or a Python number (the usual case) goes straight through."""
-    kind = a.data.dtype.kind
-    if kind == "f":
-        t = type(b)
-        if t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype) or \
-                (t is np.ndarray and b.dtype is a.data.dtype):
-            return operator(a, b)
-    if not isinstance(b, _OPERANDS):
-        return NotImplemented             # Python then says: unsupported operand type(s) for +: 'Tensor' and 'str'
-    return operator(*_promote(a, b, op))
+def _binary(fn, a, b, op, reflected=False):
+    """fn.apply(a, b) (fn.apply(b, a) when reflected: 2 - t) for a Tensor a, after PyTorch's type promotion; a float
+    tensor with a float tensor or array of its own dtype or a Python number (the usual case) goes straight through."""
+    t = type(b)
+    if not (a.data.dtype.kind == "f" and (t is float or t is int or (t is Tensor and b.data.dtype is a.data.dtype)
+                                          or (t is np.ndarray and b.dtype is a.data.dtype))):
+        if not isinstance(b, _OPERANDS):
+            return NotImplemented         # Python then says: unsupported operand type(s) for +: 'Tensor' and 'str'
+        a, b = _promote(a, b, op)
+    return fast.apply_binary(fn, b, a) if reflected else fast.apply_binary(fn, a, b)
 
 
 _OPERANDS = (Value, np.ndarray, np.generic, list, tuple, numbers.Number)   # the ABC last: its check is slow
