@@ -172,6 +172,11 @@ def test_scalar_leaves_are_records_of_no_op_under_the_fast_paths():
     assert type(tg.Scalar.array(np.ones(2))[0]) is ScalarNode
 
 
+def test_messages_name_a_scalar_leaf_scalar_in_both_modes():
+    with pytest.raises(RuntimeError, match=r"^backward: Scalar 'c' does not require grad"):
+        tg.Scalar(1.0, name="c", requires_grad=False).backward()
+
+
 class _MyScalar(tg.Scalar):
     __slots__ = ()
 

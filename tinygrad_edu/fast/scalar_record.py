@@ -32,6 +32,10 @@ class ScalarNode(Scalar):
     op = Context.op
     where = Context.where
 
+    def _describe(self) -> str:
+        """Messages name the public class: a student made a Scalar."""
+        return f"Scalar {self.name!r}" if self.name else "Scalar"
+
     @property
     def grad_fn(self):
         return self if self.fn is not None else None
