@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.processes import alive_with
 from tinygrad_edu import cli
 from tinygrad_edu.homework_submission import check_submission
 from tinygrad_edu.sandbox import Limits, bwrap_status
@@ -251,21 +252,6 @@ def test_files_outside_its_directory_are_untouched(tmp_path, shape):
     assert plain.passed and "the file system, network and other processes are NOT isolated" in plain.isolation
 
 
-def processes_with(token):
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if token.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(pid))
-    return found
-
-
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_child_process_left_running_is_killed_with_the_group(tmp_path, shape):
     token = f"tinygrad-edu-hostile-{os.getpid()}-{shape}"
@@ -274,9 +260,9 @@ def test_a_child_process_left_running_is_killed_with_the_group(tmp_path, shape):
     result = check_submission(homework(tmp_path, shape, "in_backward", spawn), limits=Limits(timeout=5))
     assert result.exit_code == 1 and "exited with status 0" in result.failure
     deadline = time.monotonic() + 5
-    while processes_with(token) and time.monotonic() < deadline:
+    while alive_with(token) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert processes_with(token) == []
+    assert alive_with(token) == []
 
 
 # ------------------------------------------------------------------------------------------------ attribution

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.processes import alive_with
 from tinygrad_edu.sandbox import Handle, Limits, Sandbox, SandboxFailure, bwrap_status
 
 BWRAP, BWRAP_WHY = bwrap_status()
@@ -44,22 +45,6 @@ def failure_of(path, isolation, *calls, limits=FAST, **kwargs):
             for name, *args in calls:
                 box.call(name, *args)
     return info.value
-
-
-def alive_with(token):
-    """Pids of live (not zombie) processes whose command line holds token."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read()
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if token.encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(pid))
-    return found
 
 
 # ------------------------------------------------------------------------------------------------------ data crossing
