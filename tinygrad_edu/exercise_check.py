@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .diagnosis import diagnose
-from .numeric_grad import NOISE, compare, rel_error, sample_entries
+from .numeric_grad import NOISE, compare, differences, rel_error, sample_entries
 
 __all__ = ["check_exercise", "ValuePart", "GradientPart", "Mistake", "PartResult", "ExerciseReport", "Student",
            "StudentError"]
@@ -258,15 +258,7 @@ class GradientPart:
                 result.lines.append(f"FAIL {self.label.format(name)}: {error.reason}")
                 continue
             index = sample_entries(array.size, MAX_ENTRIES, seed, k)
-            plus, minus = np.empty(len(index)), np.empty(len(index))
-            for j, flat in enumerate(index):
-                at = np.unravel_index(flat, array.shape)
-                keep = array[at]
-                array[at] = keep + H
-                plus[j] = self.loss(work)
-                array[at] = keep - H
-                minus[j] = self.loss(work)
-                array[at] = keep
+            plus, minus = differences(lambda: self.loss(work), array, index, H)
             extra = {"upstream": self.upstream} if self.upstream is not None else {}
             verdict, evidence = compare(name, array.shape, analytic, index, plus, minus, f0, H, GRAD_RTOL, atol,
                                         value=array.copy(), label=self.label, **extra)

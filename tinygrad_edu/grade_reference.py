@@ -21,7 +21,7 @@ import numpy as np
 from .assignment import GradsCheck, LayerCheck
 from .diagnosis import diagnose
 from .homework_check import MAX_ENTRIES, RTOL
-from .numeric_grad import NOISE, H, compare, draw_dout, sample_entries
+from .numeric_grad import NOISE, H, compare, differences, draw_dout, sample_entries
 
 __all__ = ["ReferenceDifferences", "reference_differences", "against_reference"]
 
@@ -71,14 +71,7 @@ def reference_differences(check, inputs, max_entries=None):
     table = {}
     for k, (name, array) in enumerate(arrays.items()):
         index = sample_entries(array.size, limit, seed, k)
-        flat, plus, minus = array.reshape(-1), np.empty(len(index)), np.empty(len(index))
-        for j, i in enumerate(index):
-            kept = flat[i]
-            flat[i] = kept + H
-            plus[j] = loss()
-            flat[i] = kept - H
-            minus[j] = loss()
-            flat[i] = kept
+        plus, minus = differences(loss, array, index, H)
         table[name] = (array.shape, index, plus, minus, array.copy())
     scale = abs(f0) if dout is None else float(np.sum(np.abs(_forward(check.reference(*inputs)) * dout)))
     batch = () if isinstance(check, LayerCheck) else tuple(
