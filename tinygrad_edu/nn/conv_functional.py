@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -127,7 +128,9 @@ def _check_bias(op, bias, out_channels):
 
 
 # ------------------------------------------------------------------------------------------------ convolution
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: Tensor | np.ndarray, weight: Tensor | np.ndarray, bias: Tensor | np.ndarray | None = None,
+           stride: int | Sequence[int] = 1, padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1,
+           groups: int = 1) -> Tensor | np.ndarray:
     """2-D cross-correlation.  input (N, C, H, W) or (C, H, W), weight (F, C/groups, KH, KW), bias (F,) ->
     (N, F, OH, OW).  padding: int, pair, 'valid' or 'same' (stride 1)."""
     x, unbatched = _batched(input, 4, "conv2d", "(N, C, H, W)")
@@ -145,7 +148,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatch(out, unbatched)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: Tensor | np.ndarray, weight: Tensor | np.ndarray, bias: Tensor | np.ndarray | None = None,
+           stride: int = 1, padding: int | str = 0, dilation: int = 1, groups: int = 1) -> Tensor | np.ndarray:
     """1-D cross-correlation.  input (N, C, L) or (C, L), weight (F, C/groups, K), bias (F,) -> (N, F, OL)."""
     x, unbatched = _batched(input, 3, "conv1d", "(N, C, L)")
     w_shape = _shape(weight)
@@ -163,7 +167,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatch(out, unbatched)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input: Tensor | np.ndarray, weight: Tensor | np.ndarray, bias: Tensor | np.ndarray | None = None,
+                     stride: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+                     output_padding: int | Sequence[int] = 0, groups: int = 1,
+                     dilation: int | Sequence[int] = 1) -> Tensor | np.ndarray:
     """Transposed convolution (PyTorch's argument order).  input (N, C, H, W), weight (C, F/groups, KH, KW) ->
     (N, F, OH, OW) with OH = (H - 1) S - 2P + D (KH - 1) + output_padding + 1."""
     x, unbatched = _batched(input, 4, "conv_transpose2d", "(N, C, H, W)")
@@ -190,7 +197,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _unbatch(out, unbatched)
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(input: Tensor | np.ndarray, kernel_size: int | Sequence[int], dilation: int | Sequence[int] = 1,
+           padding: int | Sequence[int] = 0, stride: int | Sequence[int] = 1) -> Tensor | np.ndarray:
     """im2col: (N, C, H, W) or (C, H, W) -> (N, C*KH*KW, L), each column one receptive field (F.unfold)."""
     x, unbatched = _batched(input, 4, "unfold", "(N, C, H, W)")
     k = _positive(_pair(kernel_size, "unfold", "kernel_size"), "unfold", "kernel_size")
@@ -202,7 +210,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return _unbatch(conv.Unfold.apply(x, kernel_size=k, stride=s, padding=p, dilation=d), unbatched)
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+def fold(input: Tensor | np.ndarray, output_size: int | Sequence[int], kernel_size: int | Sequence[int],
+         dilation: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+         stride: int | Sequence[int] = 1) -> Tensor | np.ndarray:
     """col2im: (N, C*KH*KW, L) or (C*KH*KW, L) -> (N, C, H, W), adding overlapping windows (F.fold)."""
     x, unbatched = _batched(input, 3, "fold", "(N, C*KH*KW, L)")
     shape = _shape(x)
@@ -235,7 +245,9 @@ def _pool_args(op, x, kernel_size, stride, padding, dilation):
     return k, s, ((ph, ph), (pw, pw)), d
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(input: Tensor | np.ndarray, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | np.ndarray | tuple[Tensor | np.ndarray, Tensor]:
     """The largest entry of each window.  (N, C, H, W) -> (N, C, OH, OW); stride defaults to kernel_size;
     padding counts as -inf.  return_indices gives PyTorch's flat indices into each (H, W) plane."""
     x, unbatched = _batched(input, 4, "max_pool2d", "(N, C, H, W)")
@@ -252,7 +264,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return out, _unbatch(indices, unbatched)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(input: Tensor | np.ndarray, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int = 0, dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | np.ndarray | tuple[Tensor | np.ndarray, Tensor]:
     """max_pool2d over a height-1 image: (N, C, L) -> (N, C, OL)."""
     shape = _shape(input)
     if len(shape) not in (2, 3):
@@ -265,7 +279,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (squeeze(result[0]), squeeze(result[1])) if return_indices else squeeze(result)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d(input: Tensor | np.ndarray, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor | np.ndarray:
     """The mean of each window.  (N, C, H, W) -> (N, C, OH, OW); stride defaults to kernel_size."""
     x, unbatched = _batched(input, 4, "avg_pool2d", "(N, C, H, W)")
     k, s, p, d = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1)
@@ -275,7 +291,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _unbatch(out, unbatched)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor | np.ndarray, output_size: int | Sequence[int]) -> Tensor | np.ndarray:
     """Average pooling to a fixed output size (1 for global average pooling), PyTorch's windows."""
     x, unbatched = _batched(input, 4, "adaptive_avg_pool2d", "(N, C, H, W)")
     size = _positive(_pair(output_size, "adaptive_avg_pool2d", "output_size"), "adaptive_avg_pool2d", "output_size")

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import random
 from ..dims import dim_index
+from ..hints import TensorLike
 from ..ops import activation, linalg, movement
 from ..tensor import Tensor
 from .conv_functional import (
@@ -46,7 +47,8 @@ def _dim(x, dim, op):
 
 
 # --------------------------------------------------------------------------------------------- layers
-def linear(input, weight, bias=None):
+def linear(input: Tensor | np.ndarray, weight: Tensor | np.ndarray,
+           bias: Tensor | np.ndarray | None = None) -> Tensor | np.ndarray:
     """y = x W^T + b, recorded as one Affine node.  Shapes: x (*, in), W (out, in), b (out,) -> (*, out).
 
     b may also have the output's whole shape (*, out): a per-row offset (torch's F.linear broadcasts any bias; this
@@ -63,37 +65,37 @@ def linear(input, weight, bias=None):
     return linalg.Affine.apply(input, weight, bias)
 
 
-def relu(input):
+def relu(input: Tensor | np.ndarray) -> Tensor | np.ndarray:
     return activation.ReLU.apply(input)
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor | np.ndarray) -> Tensor | np.ndarray:
     if isinstance(input, Tensor):     # its method: an integer tensor gives float32, as PyTorch
         return input.sigmoid()
     return activation.Sigmoid.apply(input)
 
 
-def tanh(input):
+def tanh(input: Tensor | np.ndarray) -> Tensor | np.ndarray:
     if isinstance(input, Tensor):
         return input.tanh()
     return activation.Tanh.apply(input)
 
 
-def leaky_relu(input, negative_slope=0.01):
+def leaky_relu(input: Tensor | np.ndarray, negative_slope: float = 0.01) -> Tensor | np.ndarray:
     return activation.LeakyReLU.apply(input, negative_slope=negative_slope)
 
 
-def softmax(input, dim):
+def softmax(input: Tensor | np.ndarray, dim: int) -> Tensor | np.ndarray:
     """exp(x) / sum(exp(x)) along dim, computed without overflow."""
     return activation.Softmax.apply(input, dim=_dim(input, dim, "softmax"))
 
 
-def log_softmax(input, dim):
+def log_softmax(input: Tensor | np.ndarray, dim: int) -> Tensor | np.ndarray:
     """log(softmax(x)) along dim, computed without forming softmax (no log(0))."""
     return activation.LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input: Tensor | np.ndarray, p: float = 0.5, training: bool = True) -> Tensor | np.ndarray:
     """Zero each entry with probability p and scale the rest by 1/(1-p) (training only)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
@@ -105,7 +107,7 @@ def dropout(input, p=0.5, training=True):
     return activation.Dropout.apply(input, mask=mask, p=p)
 
 
-def embedding(input, weight):
+def embedding(input: TensorLike, weight: Tensor | np.ndarray) -> Tensor | np.ndarray:
     """Rows of `weight` (V, D) picked by integer indices (*) -> (*, D)."""
     index = np.asarray(input.data if isinstance(input, Tensor) else input)
     if index.dtype.kind not in "iu":
@@ -117,7 +119,7 @@ def embedding(input, weight):
     return movement.Embedding.apply(weight, index=index)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
     """Integer class indices (*) -> int64 one-hot (*, num_classes)."""
     index = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
     if index.dtype.kind not in "iu":

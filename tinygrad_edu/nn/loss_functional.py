@@ -18,8 +18,10 @@ import warnings
 
 import numpy as np
 
+from ..hints import TensorLike
 from ..ops import activation
 from ..ops import loss as loss_ops
+from ..scalar import Scalar
 from ..tensor import Tensor
 
 __all__ = ["nll_loss", "cross_entropy", "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
@@ -106,7 +108,8 @@ def _restore(loss, reduction, out_shape):
     return loss.reshape(out_shape) if reduction == "none" and isinstance(loss, Tensor) else loss
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input: Tensor | np.ndarray, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor | Scalar | np.ndarray:
     """Negative log-likelihood of class indices: -w[t] input[n, t], averaged over the targets not ignored
     (weighted by w[t] when class weights are given, as PyTorch).
 
@@ -124,7 +127,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _restore(loss, reduction, out_shape)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input: Tensor | np.ndarray, target: TensorLike, weight: TensorLike | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor | Scalar | np.ndarray:
     """Softmax cross-entropy from raw scores (logits), as torch.nn.functional.cross_entropy.
 
     Shapes: input (N, C), (C,) or (N, C, d1, ...); target: class indices (N,), () or (N, d1, ...), or class
@@ -224,7 +229,7 @@ def _target(input, target):
     return t if p.dtype == object else np.asarray(t, dtype=p.dtype)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: Tensor | np.ndarray, target: TensorLike, reduction: str = "mean") -> Tensor | Scalar | np.ndarray:
     """Mean squared error (input - target)**2, averaged (or summed) over every entry.  Shapes must match.
     Composed from Sub and Mul, so a target that requires grad gets d/dtarget = -2 (input - target) (/ count)."""
     _check("mse_loss", input, reduction)
@@ -236,7 +241,8 @@ def mse_loss(input, target, reduction="mean"):
     return per.mean() if reduction == "mean" else per.sum()
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input: Tensor | np.ndarray, target: TensorLike, weight: TensorLike | None = None,
+                         reduction: str = "mean") -> Tensor | Scalar | np.ndarray:
     """-w (t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1].  Shapes: p, t (*) alike; weight
     broadcasts to them.  d/dt = -w logit(p) for a target that requires grad."""
     op = "binary_cross_entropy"
@@ -253,7 +259,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return loss_ops.BinaryCrossEntropy.apply(input, _target(input, target), reduction=reduction, weight=w)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input: Tensor | np.ndarray, target: TensorLike, weight: TensorLike | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: TensorLike | None = None) -> Tensor | Scalar | np.ndarray:
     """binary_cross_entropy(sigmoid(x), t), computed stably from raw scores x.  Shapes: x, t (*) alike; weight
     broadcasts to them; pos_weight (C,) weighs the positive term of each class (the last axis).
     d/dt = w ((q - 1) softplus(-x) - x) (= -w x without pos_weight) for a target that requires grad."""

@@ -9,11 +9,13 @@ recorded graph can be clustered by module.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..autograd import scope
+from ..hints import DType, TensorLike
 from ..tensor import Tensor
 
 
@@ -23,7 +25,7 @@ class Parameter(Tensor):
     __slots__ = ()
     _is_parameter = True
 
-    def __init__(self, data, requires_grad=True, dtype=None, name=None):
+    def __init__(self, data: TensorLike, requires_grad: bool = True, dtype: DType = None, name: str | None = None):
         if isinstance(data, Tensor) and dtype is None:
             dtype = data.dtype
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
@@ -89,33 +91,33 @@ class Module:
         for path, p in self.named_parameters():
             p.name = f"{name}.{path}"
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is None:
             self._parameters[name] = None
             return
         setattr(self, name, param)
 
-    def register_buffer(self, name, tensor):
+    def register_buffer(self, name: str, tensor: TensorLike | None) -> None:
         """A tensor that belongs in state_dict but is not learned (e.g. running statistics)."""
         names = self.__dict__.setdefault("_buffer_names", set())
         names.add(name)
         self._buffers[name] = tensor
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module) -> None:
         setattr(self, name, module)
 
     # ------------------------------------------------------------------ calling
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: subclasses of Module must define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._scope_name is None:
             return self.forward(*args, **kwargs)
         with scope(self._scope_name):
             return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ walking the tree
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -129,20 +131,20 @@ class Module:
                 if child is not None:
                     stack.append((f"{path}.{name}" if path else name, child))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
             yield child
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs, each shared parameter once, in registration order."""
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
@@ -153,18 +155,18 @@ class Module:
                 seen.add(id(p))
                 yield (f"{path}.{name}" if path else name), p
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self):
+    def named_buffers(self) -> Iterator[tuple[str, TensorLike]]:
         for path, module in self.named_modules():
             for name, b in module._buffers.items():
                 if b is not None:
                     yield (f"{path}.{name}" if path else name), b
 
     # ------------------------------------------------------------------ state
-    def state_dict(self):
+    def state_dict(self) -> OrderedDict[str, Tensor]:
         """Ordered {dotted name: detached Tensor} of parameters and buffers, PyTorch's keys."""
         out = OrderedDict()
         for path, module in self.named_modules():
@@ -173,7 +175,7 @@ class Module:
                     out[f"{path}.{name}" if path else name] = t.detach() if isinstance(t, Tensor) else Tensor(t)
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, TensorLike], strict: bool = True) -> tuple[list[str], list[str]]:
         """Copy values (Tensors or numpy arrays) into this module's parameters and buffers, in place.
 
         Raises StateDictError (a KeyError) on missing or unexpected keys when strict, and ValueError on a
@@ -213,28 +215,28 @@ class Module:
         return missing, unexpected
 
     # ------------------------------------------------------------------ modes and gradients
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
                 p.grad = Tensor._make(np.zeros_like(p.data))
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
         for m in reversed(list(self.modules())):
             fn(m)
         return self
 
     # ------------------------------------------------------------------ printing
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""
 
     def __repr__(self):

@@ -11,8 +11,11 @@ indexing, so an input entry's gradient is the sum over every output entry that r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from ..hints import Number
 from ..ops import pool
 from ..tensor import Tensor
 
@@ -23,7 +26,8 @@ def _shape(x):
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: Tensor | np.ndarray, pad: Sequence[int], mode: str = "constant",
+        value: Number | None = None) -> Tensor | np.ndarray:
     """Pad (or, with negative sizes, crop) the last len(pad) // 2 axes of input.
 
     Shapes: constant: any input; reflect/replicate/circular pad the last 1, 2 or 3 axes of a batched or

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..autograd import scope
 from ..creation import cat, stack
+from ..hints import DType
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -60,8 +61,9 @@ class RNNBase(Module):
     mode = "RNN"
     hoist_input_projection = True
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, nonlinearity="tanh", dtype=None, track_state_grads=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 nonlinearity: str = "tanh", dtype: DType = None, track_state_grads: bool = False):
         super().__init__()
         kind = type(self).__name__
         check_sizes(kind, input_size, hidden_size)
@@ -91,7 +93,7 @@ class RNNBase(Module):
                     setattr(self, f"bias_hh_l{k}{suffix}", uniform_parameter((gh,), self.hidden_size, dtype))
 
     @property
-    def num_directions(self):
+    def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
     def _weights(self):
@@ -104,7 +106,7 @@ class RNNBase(Module):
         return out
 
     @property
-    def all_weights(self):
+    def all_weights(self) -> list[list[Tensor]]:
         """The parameters as PyTorch lists them: one list [w_ih, w_hh(, b_ih, b_hh)] per layer and direction."""
         return [[p for p in group if p is not None] for group in self._weights()]
 
@@ -161,7 +163,8 @@ class RNNBase(Module):
         return self._check_state(hx, "h_0", n, batched, dtype), None
 
     # ------------------------------------------------------------------------------------------ forward
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | tuple[Tensor, Tensor] | list[Tensor] | None = None
+                ) -> tuple[Tensor, Tensor] | tuple[Tensor, tuple[Tensor, Tensor]]:
         return self._run(input, hx, self._weights())
 
     def _run(self, input, hx, weights):
@@ -232,7 +235,7 @@ class RNNBase(Module):
         return hs, h, c
 
     # ------------------------------------------------------------------------------------------ state gradients
-    def state_grad_norms(self, state="h"):
+    def state_grad_norms(self, state: str = "h") -> dict[str, list[float]]:
         """{"l{k}[_reverse]": [||dL/dh_t|| for t = 0..T-1]} for the last forward (needs track_state_grads=True
         before that forward, and a backward after it).  state: "h", or "c" for an LSTM's cell states."""
         if state not in ("h", "c") or (state == "c" and self.mode != "LSTM"):
@@ -245,7 +248,7 @@ class RNNBase(Module):
                       for s in kinds.get(state, [])]
                 for key, kinds in self._tracked.items()}
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -265,8 +268,9 @@ class RNN(RNNBase):
     shapes in the module docstring, the state-gradient tracking in RNNBase's.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None, track_state_grads=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: DType = None, track_state_grads: bool = False):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          nonlinearity, dtype, track_state_grads)
 
@@ -279,8 +283,9 @@ class LSTM(RNNBase):
 
     mode = "LSTM"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=None, track_state_grads=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype: DType = None,
+                 track_state_grads: bool = False):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          "tanh", dtype, track_state_grads)
 
@@ -293,14 +298,15 @@ class GRU(RNNBase):
 
     mode = "GRU"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, dtype=None, track_state_grads=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype: DType = None,
+                 track_state_grads: bool = False):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          "tanh", dtype, track_state_grads)
 
 
 # ---------------------------------------------------------------------------------------------- truncated BPTT
-def detach_states(state):
+def detach_states(state: Tensor | tuple | list | None) -> Tensor | tuple | list | None:
     """Cut a recurrent state from the graph between chunks of truncated BPTT: h.detach(), or (h.detach(),
     c.detach()) for an LSTM's (h, c) (nested tuples and None pass through)."""
     if state is None:
@@ -312,7 +318,8 @@ def detach_states(state):
     raise TypeError(f"detach_states: expected a Tensor or a tuple of Tensors, got {type(state).__name__}")
 
 
-def truncated_bptt_chunks(sequence, k, batch_first=False):
+def truncated_bptt_chunks(sequence: Tensor | np.ndarray, k: int,
+                          batch_first: bool = False) -> list[Tensor | np.ndarray]:
     """Consecutive chunks of k time steps of `sequence` (T, N, ...) (batch_first: (N, T, ...)); the last chunk
     may be shorter.  Training over a long sequence with gradients truncated to k steps:
 

@@ -15,10 +15,12 @@ slides. The intermediate values carry names ("i", "f", "g", "o", "c", "h"; "r", 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from .. import random
+from ..hints import DType
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -30,7 +32,7 @@ NONLINEARITIES = {"tanh": F.tanh, "relu": F.relu}
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 
-def label(x, name):
+def label(x: Tensor | np.ndarray, name: str) -> Tensor | np.ndarray:
     """Name an intermediate value for pictures: a Tensor gets `name`; an array of Scalars gets the slides' names
     (h1, h2, ... over its non-singleton axes, 1-based).  Returns x."""
     if isinstance(x, np.ndarray):
@@ -56,12 +58,15 @@ def _pre_activation(xw, h, weight_hh, bias_hh):
     return xw + F.linear(h, weight_hh, bias_hh)
 
 
-def rnn_step(xw, h, weight_hh, bias_hh=None, nonlinearity="tanh"):
+def rnn_step(xw: Tensor | np.ndarray, h: Tensor | np.ndarray, weight_hh: Tensor | np.ndarray,
+             bias_hh: Tensor | np.ndarray | None = None, nonlinearity: str = "tanh") -> Tensor | np.ndarray:
     """h_t = act(xw + h W_hh^T + b_hh), xw = x_t W_ih^T + b_ih.  Shapes: xw (N, H), h (N, H) -> (N, H)."""
     return label(NONLINEARITIES[nonlinearity](_pre_activation(xw, h, weight_hh, bias_hh)), "h")
 
 
-def rnn_cell(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
+def rnn_cell(x: Tensor | np.ndarray, h: Tensor | np.ndarray, weight_ih: Tensor | np.ndarray,
+             weight_hh: Tensor | np.ndarray, bias_ih: Tensor | np.ndarray | None = None,
+             bias_hh: Tensor | np.ndarray | None = None, nonlinearity: str = "tanh") -> Tensor | np.ndarray:
     """The plain RNN of the notes: h_t = act(U x_t + b_ih + W h_{t-1} + b_hh), act tanh or relu.
 
     Shapes: x (N, D), h (N, H), weight_ih = U (H, D), weight_hh = W (H, H), biases (H,) -> h_t (N, H).
@@ -70,7 +75,8 @@ def rnn_cell(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearit
     return rnn_step(F.linear(x, weight_ih, bias_ih), h, weight_hh, bias_hh, nonlinearity)
 
 
-def lstm_step(xw, h, c, weight_hh, bias_hh=None):
+def lstm_step(xw: Tensor | np.ndarray, h: Tensor | np.ndarray, c: Tensor | np.ndarray, weight_hh: Tensor | np.ndarray,
+              bias_hh: Tensor | np.ndarray | None = None) -> tuple[Tensor | np.ndarray, Tensor | np.ndarray]:
     """One LSTM step from the input projection xw = x_t W_ih^T + b_ih (N, 4H).  Returns (h_t, c_t), each (N, H).
 
         i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four H-wide blocks of xw + h W_hh^T + b_hh
@@ -87,7 +93,9 @@ def lstm_step(xw, h, c, weight_hh, bias_hh=None):
     return label(o * F.tanh(c), "h"), c
 
 
-def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+def lstm_cell(x: Tensor | np.ndarray, state: Sequence[Tensor | np.ndarray], weight_ih: Tensor | np.ndarray,
+              weight_hh: Tensor | np.ndarray, bias_ih: Tensor | np.ndarray | None = None,
+              bias_hh: Tensor | np.ndarray | None = None) -> tuple[Tensor | np.ndarray, Tensor | np.ndarray]:
     """LSTM cell with PyTorch's gate order i, f, g, o.  state = (h, c).  Returns (h_t, c_t).
 
     Shapes: x (N, D), h and c (N, H), weight_ih (4H, D), weight_hh (4H, H), biases (4H,).
@@ -96,7 +104,8 @@ def lstm_cell(x, state, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     return lstm_step(F.linear(x, weight_ih, bias_ih), h, c, weight_hh, bias_hh)
 
 
-def gru_step(xw, h, weight_hh, bias_hh=None):
+def gru_step(xw: Tensor | np.ndarray, h: Tensor | np.ndarray, weight_hh: Tensor | np.ndarray,
+             bias_hh: Tensor | np.ndarray | None = None) -> Tensor | np.ndarray:
     """One GRU step from the input projection xw = x_t W_ih^T + b_ih (N, 3H).  Returns h_t (N, H).
 
         hw = h W_hh^T + b_hh                       (ONE matmul; blocks r, z, n)
@@ -112,26 +121,28 @@ def gru_step(xw, h, weight_hh, bias_hh=None):
     return label((1.0 - z) * n + z * h, "h")
 
 
-def gru_cell(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
+def gru_cell(x: Tensor | np.ndarray, h: Tensor | np.ndarray, weight_ih: Tensor | np.ndarray,
+             weight_hh: Tensor | np.ndarray, bias_ih: Tensor | np.ndarray | None = None,
+             bias_hh: Tensor | np.ndarray | None = None) -> Tensor | np.ndarray:
     """GRU cell with PyTorch's gate order r, z, n.  Shapes: x (N, D), h (N, H), weight_ih (3H, D),
     weight_hh (3H, H), biases (3H,) -> h_t (N, H)."""
     return gru_step(F.linear(x, weight_ih, bias_ih), h, weight_hh, bias_hh)
 
 
 # ------------------------------------------------------------------------------------------------ modules
-def uniform_parameter(shape, hidden_size, dtype):
+def uniform_parameter(shape: tuple[int, ...], hidden_size: int, dtype: DType) -> Parameter:
     """PyTorch's recurrent initialisation: every parameter U(-1/sqrt(H), 1/sqrt(H))."""
     bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
     return Parameter(random.generator().uniform(-bound, bound, shape), dtype=dtype)
 
 
-def describe(module):
+def describe(module: Module) -> str:
     """'LSTM' or "LSTM 'encoder'" (with the attribute name once registered): how error messages name a layer."""
     name = module.__dict__.get("_scope_name")
     return f"{type(module).__name__} {name!r}" if name else type(module).__name__
 
 
-def check_sizes(kind, input_size, hidden_size):
+def check_sizes(kind: str, input_size: int, hidden_size: int) -> None:
     for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
             raise ValueError(f"{kind}: {what} must be a positive int, got {n!r}")
@@ -142,7 +153,7 @@ class RNNCellBase(Module):
 
     mode = "RNN"
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: DType = None):
         super().__init__()
         check_sizes(type(self).__name__, input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
@@ -177,7 +188,7 @@ class RNNCellBase(Module):
                              f"got {hx.shape}")
         return hx
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
@@ -187,17 +198,18 @@ class RNNCell(RNNCellBase):
     forward(input (N, D) or (D,), hx (N, H) or (H,) or None = zeros) -> h' of hx's shape.
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 dtype: DType = None):
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         h = self._check(input, hx)
         return rnn_cell(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}")
 
 
@@ -206,7 +218,7 @@ class LSTMCell(RNNCellBase):
 
     mode = "LSTM"
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | list[Tensor] | None = None) -> tuple[Tensor, Tensor]:
         if hx is None:
             h = c = self._check(input, None)
         else:
@@ -223,6 +235,6 @@ class GRUCell(RNNCellBase):
 
     mode = "GRU"
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         h = self._check(input, hx)
         return gru_cell(input, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)

@@ -1,5 +1,9 @@
 """nn.utils: clip_grad_norm_ and clip_grad_value_ (PyTorch's gradient clipping)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..parameters import tensor_list
@@ -8,7 +12,7 @@ from ..tensor import Tensor
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> Tensor:
     """Scale all gradients together so their joint norm is at most max_norm; returns the norm before.
 
     parameters: one Tensor or any iterable of Tensors (a generator like model.parameters() included).
@@ -36,7 +40,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     return Tensor(total, dtype=dtype)
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value], in place.  Returns None, as PyTorch.
 
     parameters: one Tensor or any iterable of Tensors (a generator like model.parameters() included).
