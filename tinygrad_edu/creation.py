@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
 from . import random
 from .dims import dim_index
+from .hints import DType, Number, Shape, TensorLike
 from .ops import elementwise, movement
 from .promotion import cast_to, result_type
 from .tensor import Tensor, float32, numeric_array
@@ -27,7 +29,7 @@ def _infer_dtype(data, array):
     return array.dtype
 
 
-def tensor(data, dtype=None, requires_grad=False, name=None):
+def tensor(data: TensorLike, dtype: DType = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
     """A new tensor with the dtype inferred as torch.tensor does (ints -> int64, floats -> float32)."""
     if isinstance(data, Tensor):
         data = data.data
@@ -44,34 +46,35 @@ def _shape(size, op):
     return tuple(int(n) for n in size)
 
 
-def zeros(*size, dtype=float32, requires_grad=False):
+def zeros(*size: Shape, dtype: DType = float32, requires_grad: bool = False) -> Tensor:
     return Tensor(np.zeros(_shape(size, "zeros"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
 
 
-def ones(*size, dtype=float32, requires_grad=False):
+def ones(*size: Shape, dtype: DType = float32, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones(_shape(size, "ones"), dtype=dtype), requires_grad=requires_grad, dtype=dtype)
 
 
-def full(size, fill_value, dtype=float32, requires_grad=False):
+def full(size: Shape, fill_value: Number | complex | np.number, dtype: DType = float32,
+         requires_grad: bool = False) -> Tensor:
     if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Number):
         raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
     return Tensor(np.full(_shape((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad,
                   dtype=dtype)
 
 
-def randn(*size, dtype=float32, requires_grad=False):
+def randn(*size: Shape, dtype: DType = float32, requires_grad: bool = False) -> Tensor:
     """Standard normal draws from the library's generator (see manual_seed)."""
     data = random.generator().standard_normal(_shape(size, "randn"))
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def rand(*size, dtype=float32, requires_grad=False):
+def rand(*size: Shape, dtype: DType = float32, requires_grad: bool = False) -> Tensor:
     """Uniform draws in [0, 1) from the library's generator."""
     data = random.generator().random(_shape(size, "rand"))
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def arange(start, end=None, step=1, dtype=None):
+def arange(start: Number, end: Number | None = None, step: Number = 1, dtype: DType = None) -> Tensor:
     """As torch.arange: int64 for int arguments, float32 otherwise."""
     if end is None:
         start, end = 0, start
@@ -85,16 +88,16 @@ def arange(start, end=None, step=1, dtype=None):
     return Tensor(np.arange(start, end, step), dtype=dtype)
 
 
-def eye(n, m=None, dtype=float32):
+def eye(n: int, m: int | None = None, dtype: DType = float32) -> Tensor:
     _shape((n,) if m is None else (n, m), "eye")
     return Tensor(np.eye(n, m), dtype=dtype)
 
 
-def zeros_like(t, dtype=None):
+def zeros_like(t: TensorLike, dtype: DType = None) -> Tensor:
     return Tensor(np.zeros(np.shape(t)), dtype=dtype or np.asarray(t).dtype)
 
 
-def ones_like(t, dtype=None):
+def ones_like(t: TensorLike, dtype: DType = None) -> Tensor:
     return Tensor(np.ones(np.shape(t)), dtype=dtype or np.asarray(t).dtype)
 
 
@@ -115,7 +118,7 @@ def _check_same_rank(op, tensors):
                          f"{[tuple(np.shape(getattr(t, 'data', t))) for t in tensors]}")
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Iterable[TensorLike], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis.  Shapes: (.., n_i, ..) -> (.., sum n_i, ..)."""
     tensors = _sequence("cat", tensors)
     _check_same_rank("cat", tensors)
@@ -130,7 +133,7 @@ def cat(tensors, dim=0):
     return movement.Cat.apply(*_common_dtype(tensors), dim=d)
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Iterable[TensorLike], dim: int = 0) -> Tensor:
     """Stack same-shaped tensors along a new axis.  Shapes: k x (*) -> (k, *) for dim=0."""
     tensors = _sequence("stack", tensors)
     _check_same_rank("stack", tensors)
@@ -153,7 +156,7 @@ def _common_dtype(tensors):
     return [t.to(wanted) if isinstance(t, Tensor) else p.astype(wanted) for t, p in zip(tensors, payloads)]
 
 
-def where(condition, input, other):
+def where(condition: TensorLike, input: TensorLike, other: TensorLike) -> Tensor:
     """Entries of `input` where condition holds, else of `other` (broadcast).  Gradients flow to both."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     payloads = [x.data if isinstance(x, Tensor) else x for x in (input, other)]

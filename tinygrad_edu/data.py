@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from . import random
+from .hints import TensorLike
 from .tensor import Tensor
 
 __all__ = ["TensorDataset", "DataLoader", "two_moons", "bars_and_stripes"]
@@ -21,7 +23,7 @@ __all__ = ["TensorDataset", "DataLoader", "two_moons", "bars_and_stripes"]
 class TensorDataset:
     """Arrays (or Tensors) of equal length, indexed together: dataset[i] -> (x[i], y[i], ...)."""
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: TensorLike):
         if not arrays:
             raise ValueError("TensorDataset: needs at least one array")
         self.arrays = [a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
@@ -29,10 +31,10 @@ class TensorDataset:
         if len(lengths) != 1:
             raise ValueError(f"TensorDataset: arrays must have the same length, got {[len(a) for a in self.arrays]}")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice | Sequence[int] | np.ndarray) -> tuple[np.ndarray | np.generic, ...]:
         return tuple(a[index] for a in self.arrays)
 
 
@@ -41,17 +43,18 @@ class DataLoader:
     int64 arrays, which F.cross_entropy takes directly.  shuffle draws a new order every epoch from `seed` (or the
     library's generator, see tg.manual_seed)."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset: TensorDataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
+                 seed: int | None = None):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Tensor | np.ndarray, ...]]:
         n = len(self.dataset)
         order = (self._rng or random.generator()).permutation(n) if self.shuffle else np.arange(n)
         for i in range(len(self)):
@@ -66,7 +69,7 @@ def _as_batch(array):
     return Tensor(array, dtype=array.dtype if array.dtype.kind == "f" else None)
 
 
-def two_moons(n=100, noise=0.1, seed=0):
+def two_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (micrograd's demo data): X (n, 2) float64, y (n,) int64 in {0, 1}."""
     rng = np.random.default_rng(seed)
     n0 = n // 2
@@ -77,7 +80,7 @@ def two_moons(n=100, noise=0.1, seed=0):
     return X, y
 
 
-def bars_and_stripes(n=3):
+def bars_and_stripes(n: int = 3) -> np.ndarray:
     """Every n x n binary image made of full rows (stripes) or full columns (bars), flattened: (2^(n+1) - 2, n*n).
 
     The classic tiny data set for RBMs: small enough to compute exact likelihoods.

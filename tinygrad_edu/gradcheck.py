@@ -11,11 +11,13 @@ checked by check_grads, check_loss_grad and check_layer, from homework_check.py 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from .autograd import no_grad
 from .gradient_report import HomeworkReport, ParamResult
+from .hints import TensorLike
 from .homework_check import check_grads, check_layer, check_loss_grad
 from .homework_inputs import _Inputs
 from .numeric_grad import judge
@@ -63,7 +65,7 @@ class _AttributeSlot:
         setattr(self.obj, key, value)
 
 
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(f: Callable[..., TensorLike], x: np.ndarray | Tensor, h: float = 1e-5) -> np.ndarray:
     """d f(x) / dx for a scalar-valued f, entry by entry: (f(x + h) - f(x - h)) / 2h.
 
     x: a numpy array (or a Tensor, whose .data is used), perturbed in place.  Whatever f does (writes into x,
@@ -110,7 +112,8 @@ def _outputs(value):
     raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors, got {type(value).__name__}")
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=False, seed=0):
+def gradcheck(fn: Callable[..., Tensor | tuple | list], inputs: Tensor | Iterable, eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = False, seed: int = 0) -> GradcheckReport:
     """Compare the engine's gradients of fn(*inputs) with central differences, in float64.
 
     inputs: a Tensor or tuple of Tensors (others are passed through); those with requires_grad are checked.

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +40,7 @@ class ParamResult:
     shape: tuple | None = None
 
     @property
-    def shape_error(self):
+    def shape_error(self) -> str | None:
         """'shape (4, 3), expected (3, 4)' when the gradient has the wrong shape, else None."""
         if self.shape is None or tuple(np.shape(self.analytic_grad)) == tuple(self.shape):
             return None
@@ -118,37 +120,37 @@ class HomeworkReport:
         return bool(self.results) and self.vacuous is None and all(r.passed for r in self.results)
 
     @property
-    def eps(self):
+    def eps(self) -> float:
         """gradcheck's name for the step h."""
         return self.h
 
     @property
-    def failed(self):
+    def failed(self) -> list[str]:
         return [r.name for r in self.results if not r.passed]
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.passed
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ParamResult]:
         return iter(self.results)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.results)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> ParamResult:
         for r in self.results:
             if r.name == name:
                 return r
         raise KeyError(f"{self.check} report: no parameter named {name!r} (checked: {[r.name for r in self.results]})")
 
-    def headline(self):
+    def headline(self) -> str:
         if self.passed:
             return f"{self.check} passed: every gradient matches ({len(self.results)} checked)"
         if self.vacuous is not None or not self.results:
             return f"{self.check} FAILED: nothing was tested ({self.vacuous or 'no parameters'})"
         return f"{self.check} FAILED: wrong gradient for {', '.join(self.failed)} ({len(self.results)} checked)"
 
-    def thresholds(self):
+    def thresholds(self) -> str:
         return f"central differences, h={self.h:g}; " + RULES[self.rule].format(rtol=self.rtol, atol=self.atol)
 
     def __str__(self):
@@ -192,7 +194,13 @@ class HomeworkReport:
 
         return homework_html(self)
 
-    def print(self, console=None):
+    def print(self, console: Any = None) -> None:     # a rich Console (rich is imported only to print)
         from rich.console import Console
 
         (console or Console()).print(self)
+
+
+# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
+ParamResult.__eq__.__annotations__.update({"other": object, "return": bool})
+Mutation.__eq__.__annotations__.update({"other": object, "return": bool})
+HomeworkReport.__eq__.__annotations__.update({"other": object, "return": bool})

@@ -54,7 +54,7 @@ class Graph:
     roots: tuple                 # ids of the traced outputs
     _records: dict = field(default_factory=dict, repr=False, compare=False)   # op id -> record, for vjp only
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.nodes)
 
     @cached_property
@@ -77,31 +77,31 @@ class Graph:
             outgoing.setdefault(e.src, []).append(e)
         return outgoing
 
-    def node(self, node_id) -> Node:
+    def node(self, node_id: str) -> Node:
         try:
             return self._by_id[node_id]
         except KeyError:
             raise KeyError(node_id) from None
 
-    def values(self):
+    def values(self) -> list[Node]:
         return [n for n in self.nodes if n.kind == "value"]
 
-    def ops(self):
+    def ops(self) -> list[Node]:
         return [n for n in self.nodes if n.kind == "op"]
 
-    def inputs_of(self, node_id):
+    def inputs_of(self, node_id: str) -> list[Node]:
         """The nodes feeding `node_id`, in input order (an op's inputs; a value's producing op)."""
         return [self._by_id[e.src] for e in self._incoming.get(node_id, ())]
 
-    def in_edges(self, node_id):
+    def in_edges(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, in input order."""
         return list(self._incoming.get(node_id, ()))
 
-    def out_edges(self, node_id):
+    def out_edges(self, node_id: str) -> list[Edge]:
         """Edges out of `node_id`: for a value, one per use by an op (an op using it twice has two)."""
         return list(self._outgoing.get(node_id, ()))
 
-    def consumers_of(self, node_id):
+    def consumers_of(self, node_id: str) -> list[Node]:
         """The nodes `node_id` feeds (for a value: the ops using it; for an op: its output value)."""
         return [self._by_id[e.dst] for e in self._outgoing.get(node_id, ())]
 
@@ -112,7 +112,7 @@ class Graph:
             raise KeyError(f"function: {op_id!r} is not an op of this graph")
         return record.fn
 
-    def vjp(self, op_id: str, grad_out, replay: bool = False) -> tuple:
+    def vjp(self, op_id: str, grad_out: np.ndarray | float, replay: bool = False) -> tuple:
         """Run the recorded op's own backward on `grad_out` (the gradient of its output) and return one gradient
         per input, shaped like that input (broadcasting undone), or None where the input gets none.
 
@@ -145,6 +145,12 @@ class Graph:
             else:
                 out.append(float(g))
         return tuple(out)
+
+
+# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
+Node.__eq__.__annotations__.update({"other": object, "return": bool})
+Edge.__eq__.__annotations__.update({"other": object, "return": bool})
+Graph.__eq__.__annotations__.update({"other": object, "return": bool})
 
 
 def _readonly(x):
@@ -182,7 +188,7 @@ def _label_params(params):
             and not (isinstance(v, tuple) and any(isinstance(p, (np.ndarray, list)) for p in v))}
 
 
-def trace(*roots) -> Graph:
+def trace(*roots: Value | np.ndarray) -> Graph:
     """Every value, constant and op that the roots were computed from, inputs before outputs.
 
     Accepts Tensors, Scalars, or numpy object arrays of Scalars (scalar mode).  Ops are recorded only when

@@ -20,12 +20,14 @@ Entries whose one-sided differences disagree, with the student's value between t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from .diagnosis import HomeworkReport, ParamResult, diagnose
+from .hints import ArrayLike
 from .homework_inputs import (
     CheckUsageError,
     PrecisionWarning,
@@ -98,7 +100,9 @@ def _check_options(h, rtol, seed=0):
 
 
 # ------------------------------------------------------------------------------------------- the three checkers
-def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=0, names=None):
+def check_grads(loss_fn: Callable[[], Any], params: MutableMapping[str, np.ndarray], grads: Mapping[str, ArrayLike],
+                *, h: float = H, rtol: float = RTOL, max_entries: int = MAX_ENTRIES, seed: int | None = 0,
+                names: Iterable[str] | None = None) -> HomeworkReport:
     """Check a dict of hand-written gradients against the loss they belong to (the notes' TwoLayerNet).
 
     loss_fn(): the loss from the current contents of the `params` arrays (a number, or (loss, grads)).
@@ -164,7 +168,8 @@ def check_grads(loss_fn, params, grads, *, h=H, rtol=RTOL, max_entries=MAX_ENTRI
     return _report(f"check_grads({by})", verdicts, h, rtol, atol, inputs, notes, precision, by, ())
 
 
-def check_loss_grad(fn, W, *args, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=0, name="W"):
+def check_loss_grad(fn: Callable[..., tuple | list], W: np.ndarray, *args: Any, h: float = H, rtol: float = RTOL,
+                    max_entries: int = MAX_ENTRIES, seed: int | None = 0, name: str = "W") -> HomeworkReport:
     """Check a loss function that returns its own gradient: fn(W, *args) -> (loss, dW) (cs231n's SVM/softmax).
 
     W: float array (D, C); args: the rest, e.g. X (N, D), y (N,), reg.  fn gets float64 copies of the arrays,
@@ -216,7 +221,9 @@ def check_loss_grad(fn, W, *args, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=
     return _report(f"check_loss_grad({by})", verdicts, h, rtol, atol, inputs, notes, precision, by, sizes)
 
 
-def check_layer(forward, backward, *inputs, dout=None, h=H, rtol=RTOL, max_entries=MAX_ENTRIES, seed=0, names=None):
+def check_layer(forward: Callable[..., tuple | list], backward: Callable[..., np.ndarray | tuple | list], *inputs: Any,
+                dout: ArrayLike | None = None, h: float = H, rtol: float = RTOL, max_entries: int = MAX_ENTRIES,
+                seed: int | None = 0, names: Iterable[str] | None = None) -> HomeworkReport:
     """Check a layer's forward/backward pair (cs231n style) through L = sum(forward(*inputs)[0] * dout).
 
     forward(*inputs) -> (out, cache); backward(dout, cache) -> one gradient per float-array input, in order

@@ -6,6 +6,7 @@ Both update `p.data` in place, so the model's parameters (and anything holding t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -18,7 +19,7 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 class Optimizer:
     """Holds param_groups (lists of dicts with 'params' and hyper-parameters) and per-parameter state."""
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict):
         op = type(self).__name__
         if isinstance(params, Tensor):      # as PyTorch: iterating one Tensor would give its rows, never updated
             raise TypeError(f"{op}: params must be an iterable of Tensors (or of dicts), got a single Tensor of "
@@ -52,7 +53,7 @@ class Optimizer:
             self.param_groups.append(group)
         self.state = {}
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = None if set_to_none or p.grad is None else Tensor._make(np.zeros_like(p.data))
@@ -84,7 +85,8 @@ class SGD(Optimizer):
     """p <- p - lr * v, with v = grad (+ weight_decay * p), momentum buffer b = momentum * b + (1 - dampening) * v,
     and Nesterov's v + momentum * b, exactly as torch.optim.SGD."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
         _check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
@@ -93,7 +95,7 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov))
 
-    def step(self):
+    def step(self) -> None:
         for group, p, grad in self._params_with_grad():
             d = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
             momentum = group["momentum"]
@@ -113,7 +115,8 @@ class Adam(Optimizer):
     """Adam as torch.optim.Adam: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
     p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
+                 betas: tuple[float, float] | list[float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         _check_numbers("Adam", lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay)
@@ -121,7 +124,7 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: need lr >= 0, eps >= 0 and betas in [0, 1), got lr={lr}, eps={eps}, betas={betas}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
-    def step(self):
+    def step(self) -> None:
         for group, p, grad in self._params_with_grad():
             b1, b2 = group["betas"]
             g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad

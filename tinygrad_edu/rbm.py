@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import memory, random, rbm_metrics
 from .autograd import scope
+from .hints import DType, TensorLike
 from .nn.module import Module, Parameter
 from .ops.activation import sigmoid
 from .tensor import Tensor
@@ -64,6 +66,11 @@ class CDStep:
     chain: GibbsChain | None
 
 
+# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
+GibbsChain.__eq__.__annotations__.update({"other": object, "return": bool})
+CDStep.__eq__.__annotations__.update({"other": object, "return": bool})
+
+
 class RBM(Module):
     """A Bernoulli-Bernoulli RBM.  weight (V, H), visible_bias a (V,), hidden_bias b (H,) are Parameters.
 
@@ -78,7 +85,8 @@ class RBM(Module):
     times the autograd gradient of the free-energy surrogate sum F(v0) - sum F(vk) (vk held constant).
     """
 
-    def __init__(self, n_visible, n_hidden, bias=True, weight=None, rng=None, dtype=None):
+    def __init__(self, n_visible: int, n_hidden: int, bias: bool = True, weight: TensorLike | None = None,
+                 rng: int | np.random.Generator | None = None, dtype: DType = None):
         super().__init__()
         for name, n in (("n_visible", n_visible), ("n_hidden", n_hidden)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -104,7 +112,7 @@ class RBM(Module):
             self.register_parameter("hidden_bias", None)
         self.persistent_chain = None       # PCD's fantasy particles vk (M, V), kept between cd_step calls
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"n_visible={self.n_visible}, n_hidden={self.n_hidden}, bias={self.visible_bias is not None}"
 
     @property
@@ -112,23 +120,23 @@ class RBM(Module):
         return self._rng if self._rng is not None else random.generator()
 
     # ------------------------------------------------------------------ conditionals and samples
-    def p_h_given_v(self, v):
+    def p_h_given_v(self, v: TensorLike) -> np.ndarray:
         """p(h=1 | v) = sigmoid(vW + b).  v (N, V) with entries in [0, 1] -> (N, H) array."""
         return self._p_h(self._units("p_h_given_v", "v", v, self.n_visible, binary=False))
 
-    def p_v_given_h(self, h):
+    def p_v_given_h(self, h: TensorLike) -> np.ndarray:
         """p(v=1 | h) = sigmoid(h W^T + a).  h (N, H) with entries in [0, 1] -> (N, V) array."""
         return self._p_v(self._units("p_v_given_h", "h", h, self.n_hidden, binary=False))
 
-    def sample_h(self, v):
+    def sample_h(self, v: TensorLike) -> np.ndarray:
         """Binary h (N, H): each unit on where p(h|v) beats a uniform draw.  v (N, V) in [0, 1]."""
         return self._sample(self.p_h_given_v(v))
 
-    def sample_v(self, h):
+    def sample_v(self, h: TensorLike) -> np.ndarray:
         """Binary v (N, V): each unit on where p(v|h) beats a uniform draw.  h (N, H) in [0, 1]."""
         return self._sample(self.p_v_given_h(h))
 
-    def gibbs(self, v, k=1, h0=None):
+    def gibbs(self, v: TensorLike, k: int = 1, h0: TensorLike | None = None) -> GibbsChain:
         """Run k Gibbs steps from binary v (N, V); h0 (N, H) replaces the first hidden sample.  -> GibbsChain."""
         v = self._units("gibbs", "v", v, self.n_visible)
         k = _check_k("gibbs", k)
@@ -136,7 +144,7 @@ class RBM(Module):
             h0 = self._units("gibbs", "h0", h0, self.n_hidden, rows=len(v))
         return self._gibbs(v, k, h0)
 
-    def sample(self, n, steps=100):
+    def sample(self, n: int, steps: int = 100) -> np.ndarray:
         """n visible samples (n, V) from `steps` Gibbs steps started at uniformly random binary vectors."""
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"RBM.sample: n must be a positive int, got {n!r}")
@@ -144,8 +152,9 @@ class RBM(Module):
         return self._gibbs(start, _check_k("sample", steps, name="steps")).v[-1]
 
     # ------------------------------------------------------------------ learning
-    def cd_step(self, v0, k=1, lr=0.1, h0=None, vk=None, hk=None, persistent=False, average=False,
-                use_probabilities=False, apply=True):
+    def cd_step(self, v0: TensorLike, k: int = 1, lr: float = 0.1, h0: TensorLike | None = None,
+                vk: TensorLike | None = None, hk: TensorLike | None = None, persistent: bool = False,
+                average: bool = False, use_probabilities: bool = False, apply: bool = True) -> CDStep:
         """One CD-k (or PCD-k) update: dW = lr (v0^T h0 - vk^T hk), da = lr sum(v0 - vk), db = lr sum(h0 - hk).
 
         v0 (N, V) binary data.  The negative chain starts at v0 (CD) or, persistent=True, at the previous
@@ -194,8 +203,10 @@ class RBM(Module):
                 self.persistent_chain = vk.copy()
         return step
 
-    def fit(self, data, epochs=10, batch_size=10, k=1, lr=0.1, persistent=False, momentum=0.0,
-            weight_decay=0.0, use_probabilities=False, shuffle=True, progress=True, console=None):
+    def fit(self, data: TensorLike, epochs: int = 10, batch_size: int = 10, k: int = 1, lr: float = 0.1,
+            persistent: bool = False, momentum: float = 0.0, weight_decay: float = 0.0,
+            use_probabilities: bool = False, shuffle: bool = True, progress: bool = True,
+            console: Any = None) -> list[float]:     # console: a rich Console (rich is imported only to draw)
         """Train by CD-k (persistent=False) or PCD-k on binary data (N, V); returns the reconstruction error
         after each epoch (a list of floats).
 
@@ -240,19 +251,19 @@ class RBM(Module):
                 advance(history[-1])
         return history
 
-    def reset_chain(self):
+    def reset_chain(self) -> None:
         """Forget PCD's fantasy particles; the next persistent cd_step starts at its batch."""
         self.persistent_chain = None
 
     # ------------------------------------------------------------------ energies and metrics
-    def forward(self, v):
+    def forward(self, v: TensorLike) -> Tensor:
         """p(h=1 | v) as a recorded Tensor: sigmoid(v @ weight + hidden_bias).  v (N, V) -> (N, H)."""
         v = v if isinstance(v, Tensor) else Tensor(self._units("forward", "v", v, self.n_visible, binary=False),
                                                    dtype=self.weight.dtype)
         x = v @ self.weight
         return (x + self.hidden_bias if self.hidden_bias is not None else x).sigmoid()
 
-    def free_energy(self, v):
+    def free_energy(self, v: TensorLike) -> Tensor:
         """F(v) = -v·a - sum_j softplus(b_j + (vW)_j), so p(v) = exp(-F(v)) / Z.  v (N, V) -> Tensor (N,).
 
         Recorded Tensor ops (in scope 'free_energy'): autograd gives dF/dW = -v^T p(h|v), hence the
@@ -266,28 +277,28 @@ class RBM(Module):
             f = -_softplus(x).sum(dim=1)
             return f - v @ self.visible_bias if self.visible_bias is not None else f
 
-    def reconstruction_error(self, v):
+    def reconstruction_error(self, v: TensorLike) -> float:
         """Mean squared error between binary v (N, V) and its mean-field reconstruction p(v | p(h|v)).
         A cheap progress signal, not what CD optimizes: likelihood is (see log_likelihood)."""
         v = self._units("reconstruction_error", "v", v, self.n_visible)
         return float(np.mean((v - self._p_v(self._p_h(v))) ** 2))
 
-    def log_partition(self):
+    def log_partition(self) -> float:
         """Exact log Z, enumerating the smaller layer (needs n_visible or n_hidden <= 20)."""
         return rbm_metrics.log_partition(*self._params64())
 
-    def log_likelihood(self, v):
+    def log_likelihood(self, v: TensorLike) -> float:
         """Exact average log p(v) over binary rows v (N, V), in nats (needs n_visible or n_hidden <= 20)."""
         return rbm_metrics.log_likelihood(self._units("log_likelihood", "v", v, self.n_visible).astype(np.float64),
                                           *self._params64())
 
-    def pseudo_likelihood(self, v):
+    def pseudo_likelihood(self, v: TensorLike) -> float:
         """Average over rows of sum_i log p(v_i | v_-i), exact over every bit, for models of any size."""
         v = self._units("pseudo_likelihood", "v", v, self.n_visible).astype(np.float64)
         return rbm_metrics.pseudo_likelihood(v, *self._params64())
 
     # ------------------------------------------------------------------ the chain as a graph
-    def chain_graph(self, v, k=1):
+    def chain_graph(self, v: TensorLike, k: int = 1) -> Tensor:
         """The mean-field chain v0 -> h0 -> v1 -> h1 ... -> hk as recorded Tensor ops, for graph.trace and
         visualize.  Probabilities stand in for samples (a sample is not differentiable, so a sampled chain
         would be k disconnected pieces).  Step t runs in scope 'h{t}' / 'v{t}' and its output is named so.

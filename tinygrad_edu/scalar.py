@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import Context, Value
+from .hints import ArrayLike, Number
 from .operators import Operators
 
 
@@ -57,16 +58,16 @@ class Scalar(Operators, Value):
         return super().__pow__(exponent)
 
     # comparisons compare values (no node), so max-pooling and softmax's max run on Scalars
-    def __lt__(self, other):
+    def __lt__(self, other: Number | Scalar) -> bool:
         return self.data < _value(other)
 
-    def __le__(self, other):
+    def __le__(self, other: Number | Scalar) -> bool:
         return self.data <= _value(other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Number | Scalar) -> bool:
         return self.data > _value(other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Number | Scalar) -> bool:
         return self.data >= _value(other)
 
     def __float__(self) -> float:
@@ -78,7 +79,7 @@ class Scalar(Operators, Value):
 
     # -------------------------------------------------------------------- arrays of Scalars
     @staticmethod
-    def array(data, name: str | None = None, requires_grad: bool = True) -> np.ndarray:
+    def array(data: ArrayLike, name: str | None = None, requires_grad: bool = True) -> np.ndarray:
         """A numpy object array of Scalars with the values of `data`.
 
         With a name, entries are named as on the slides, 1-based over the non-singleton axes:

@@ -9,12 +9,13 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .hints import TensorLike
 from .tensor import Tensor
 
 _SINGLE = "__tensor__"   # the key a lone tensor is stored under
 
 
-def save(obj, path):
+def save(obj: Tensor | dict[str, TensorLike], path: str | os.PathLike) -> None:
     """Write a state dict {name: Tensor or array} or one Tensor to `path` (.npz, numeric arrays only)."""
     if isinstance(obj, Tensor):
         arrays = {_SINGLE: obj.data}
@@ -43,7 +44,7 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")     # a zip archive's first bytes (a
 _BROKEN = (zipfile.BadZipFile, EOFError, OSError, zlib.error)     # how a cut or damaged zip shows itself
 
 
-def load(path):
+def load(path: str | os.PathLike) -> Tensor | OrderedDict[str, Tensor]:
     """Read what `save` wrote: an OrderedDict {name: Tensor} (or the single Tensor).  No pickle is allowed.
 
     Any other file (an .npz holding pickled objects, a text file, a single .npy, a truncated archive) raises

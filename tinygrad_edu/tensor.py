@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numbers
 from collections import namedtuple
+from collections.abc import Iterator, Sequence
+from types import EllipsisType
 
 import numpy as np
 
 from . import fast
 from .autograd import STATE, Value
 from .dims import dim_index, dim_tuple
+from .hints import Dims, DType, Number, Shape, TensorLike
 from .indexing import torch_steps
 from .operators import Operators
 from .ops import activation, elementwise, linalg, movement, reduce
@@ -41,7 +44,7 @@ class Tensor(Operators, Value):
     __hash__ = Value.__hash__      # == compares entries, so identity hashing must be restored
     __array_ufunc__ = None         # numpy defers to us: np.float64(2) * t and array + t stay recorded Tensors
 
-    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+    def __init__(self, data: TensorLike, requires_grad: bool = False, dtype: DType = None, name: str | None = None):
         if isinstance(data, Tensor):
             data = data.data
         dtype = as_dtype(dtype, "Tensor") if dtype is not None else float32
@@ -109,58 +112,58 @@ class Tensor(Operators, Value):
 
     # -------------------------------------------------------------------- basics
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return self.data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         if dim is None:
             return self.data.shape
         if self.data.ndim == 0:
             raise IndexError(f"size: a 0-d tensor has no dimensions (asked for dim {dim!r})")
         return self.data.shape[self._dim(dim, "size")]
 
-    def numel(self):
+    def numel(self) -> int:
         return int(self.data.size)
 
-    def dim(self):
+    def dim(self) -> int:
         return self.data.ndim
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def item(self):
+    def item(self) -> float | int | bool | complex:
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor can be converted to a Python number, "
                              f"got shape {self.data.shape}")
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> list | float | int | bool | complex:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self.data.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor with {self.data.size} entries is ambiguous; "
                                "use .any() or .all() on .data")
@@ -179,11 +182,11 @@ class Tensor(Operators, Value):
             extras.append(f"name={self.name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (no grad_fn, requires_grad=False)."""
         return Tensor._make(self.data)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad_: only floating point tensors can require gradients, got dtype "
                             f"{self.data.dtype}")
@@ -193,16 +196,16 @@ class Tensor(Operators, Value):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def float(self):
+    def float(self) -> Tensor:
         return self.to(float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         return self.to(float64)
 
-    def long(self):
+    def long(self) -> Tensor:
         return Tensor._make(self.data.astype(np.int64))
 
-    def to(self, dtype):
+    def to(self, dtype: DType) -> Tensor:
         dtype = as_dtype(dtype, "to")
         if dtype == self.data.dtype:
             return self
@@ -219,64 +222,64 @@ class Tensor(Operators, Value):
     # -------------------------------------------------------------------- arithmetic
     # The operators shared with Scalar (operators.py), after PyTorch's type promotion (promotion.py): numpy
     # would make `int tensor + 0.5` or `int / int` float64 where PyTorch gives float32.
-    def __add__(self, other):
+    def __add__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Add, self, other, "add")
 
-    def __radd__(self, other):
+    def __radd__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Add, self, other, "add", reflected=True)
 
-    def __sub__(self, other):
+    def __sub__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Sub, self, other, "sub")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Sub, self, other, "sub", reflected=True)
 
-    def __mul__(self, other):
+    def __mul__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Mul, self, other, "mul")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Mul, self, other, "mul", reflected=True)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Div, self, other, "div")
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
         return _binary(elementwise.Div, self, other, "div", reflected=True)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: TensorLike) -> Tensor:
         return _binary(elementwise.Pow, self, exponent, "pow")
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: TensorLike) -> Tensor:
         return _binary(elementwise.Pow, self, base, "rpow", reflected=True)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         if self.data.dtype == bool:
             raise TypeError("neg: negating a bool tensor is not supported, as in PyTorch; (mask == False) inverts it")
         return Operators.__neg__(self)
 
-    def exp(self):
+    def exp(self) -> Tensor:
         return Operators.exp(self._as_float())
 
-    def log(self):
+    def log(self) -> Tensor:
         return Operators.log(self._as_float())
 
-    def sqrt(self):
+    def sqrt(self) -> Tensor:
         return Operators.sqrt(self._as_float())
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return Operators.tanh(self._as_float())
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return Operators.sigmoid(self._as_float())
 
     def _as_float(self):
         """self, or its entries as the default float32 when they are integers (exp, log ... give floats)."""
         return self if self.data.dtype.kind in "fc" else Tensor._make(self.data.astype(float32))
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: TensorLike) -> Tensor:
         return _matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
         return _matmul(other, self)
 
     # in place, as in an optimizer step under no_grad (never recorded)
@@ -302,19 +305,19 @@ class Tensor(Operators, Value):
                             f"convert x first") from None
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: TensorLike) -> Tensor:
         return self._update("add_", np.add, other)
 
-    def __isub__(self, other):
+    def __isub__(self, other: TensorLike) -> Tensor:
         return self._update("sub_", np.subtract, other)
 
-    def __imul__(self, other):
+    def __imul__(self, other: TensorLike) -> Tensor:
         return self._update("mul_", np.multiply, other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: TensorLike) -> Tensor:
         return self._update("div_", np.true_divide, other)
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         self.data[...] = self._inplace("zero_", 0)
         return self
 
@@ -327,26 +330,27 @@ class Tensor(Operators, Value):
                              "together (aligned from the right, each pair of sizes must be equal or one of them 1)"
                              ) from None
 
-    def __eq__(self, other):
+    def __eq__(self, other: TensorLike) -> Tensor:
         return self._compare("eq", np.equal, other)
 
-    def __ne__(self, other):
+    def __ne__(self, other: TensorLike) -> Tensor:
         return self._compare("ne", np.not_equal, other)
 
-    def __lt__(self, other):
+    def __lt__(self, other: TensorLike) -> Tensor:
         return self._compare("lt", np.less, other)
 
-    def __le__(self, other):
+    def __le__(self, other: TensorLike) -> Tensor:
         return self._compare("le", np.less_equal, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: TensorLike) -> Tensor:
         return self._compare("gt", np.greater, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: TensorLike) -> Tensor:
         return self._compare("ge", np.greater_equal, other)
 
     # -------------------------------------------------------------------- elementwise functions
-    def clamp(self, min=None, max=None):
+    def clamp(self, min: Number | np.generic | np.ndarray | Tensor | None = None,
+              max: Number | np.generic | np.ndarray | Tensor | None = None) -> Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         bounds = {}
@@ -370,20 +374,21 @@ class Tensor(Operators, Value):
         bounds = {k: b.astype(dtype) if isinstance(b, np.ndarray) else b for k, b in bounds.items()}
         return elementwise.Clamp.apply(self.to(dtype), **bounds)
 
-    def softmax(self, dim):
+    def softmax(self, dim: int) -> Tensor:
         return activation.Softmax.apply(self, dim=self._dim(dim, "softmax"))
 
-    def log_softmax(self, dim):
+    def log_softmax(self, dim: int) -> Tensor:
         return activation.LogSoftmax.apply(self, dim=self._dim(dim, "log_softmax"))
 
     # -------------------------------------------------------------------- reductions
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
         return reduce.Sum.apply(self, dim=self._dims(dim, "sum"), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
         return reduce.Mean.apply(self, dim=self._dims(dim, "mean"), keepdim=keepdim)
 
-    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
+    def var(self, dim: Dims = None, keepdim: bool = False, unbiased: bool = True,
+            correction: Number | None = None) -> Tensor:
         """Variance over `dim`; divides by n - 1 by default (correction=1), as PyTorch."""
         dims = self._dims(dim, "var")
         if correction is None:
@@ -392,7 +397,7 @@ class Tensor(Operators, Value):
         centered = self - self.mean(dim=dims, keepdim=True)
         return (centered * centered).sum(dim=dims, keepdim=keepdim) / max(n - correction, 0)
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MinMax:
         """Without dim: the largest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
             self._check_not_empty("max")
@@ -404,7 +409,7 @@ class Tensor(Operators, Value):
         values = reduce.MaxDim.apply(self, dim=d, keepdim=keepdim)
         return MinMax(values, self.argmax(d, keepdim))
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MinMax:
         """Without dim: the smallest entry (0-d).  With dim: (values, indices) as a named tuple."""
         if dim is None:
             self._check_not_empty("min")
@@ -425,7 +430,7 @@ class Tensor(Operators, Value):
             raise IndexError(f"{op}: dim {dim} of the tensor of shape {self.data.shape} has length 0: nothing to "
                              "pick from")
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
             self._check_not_empty("argmax")
             return Tensor._make(np.asarray(np.argmax(self.data), dtype=np.int64))
@@ -433,7 +438,7 @@ class Tensor(Operators, Value):
         self._check_not_empty("argmax", d)
         return Tensor._make(np.asarray(np.argmax(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
             self._check_not_empty("argmin")
             return Tensor._make(np.asarray(np.argmin(self.data), dtype=np.int64))
@@ -442,7 +447,7 @@ class Tensor(Operators, Value):
         return Tensor._make(np.asarray(np.argmin(self.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     # -------------------------------------------------------------------- movement
-    def reshape(self, *shape, op="reshape"):
+    def reshape(self, *shape: Shape, op: str = "reshape") -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         shape = _check_shape(shape, self.data.size, op)
@@ -452,10 +457,10 @@ class Tensor(Operators, Value):
             raise ValueError(f"{op}: cannot reshape a tensor of shape {self.data.shape} ({self.data.size} "
                              f"entries) into {shape}; the number of entries must stay the same") from None
 
-    def view(self, *shape):
+    def view(self, *shape: Shape) -> Tensor:
         return self.reshape(*shape, op="view")
 
-    def permute(self, *dims):
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
         normalized = tuple(self._dim(d, "permute") for d in dims)
@@ -463,7 +468,7 @@ class Tensor(Operators, Value):
             raise ValueError(f"permute: dims {dims} must name each of the {self.data.ndim} axes exactly once")
         return movement.Permute.apply(self, dims=normalized)
 
-    def transpose(self, dim0, dim1):
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
         dims = list(range(self.data.ndim))
         a, b = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
         if self.data.ndim == 0:        # dims 0 and -1 of a 0-d tensor: nothing to swap
@@ -472,10 +477,10 @@ class Tensor(Operators, Value):
         return movement.Permute.apply(self, dims=tuple(dims))
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         return movement.Permute.apply(self, dims=tuple(reversed(range(self.data.ndim))))
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         s, e = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (axes {s} > {e}) of a "
@@ -485,11 +490,11 @@ class Tensor(Operators, Value):
         shape = self.data.shape
         return self.reshape(shape[:s] + (-1,) + shape[e + 1:])
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim: int) -> Tensor:
         d = dim_index(dim, self.data.ndim, "unsqueeze", new_axis=True)
         return self.reshape(self.data.shape[:d] + (1,) + self.data.shape[d:])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim: int | None = None) -> Tensor:
         shape = self.data.shape
         if dim is None:
             return self.reshape(tuple(n for n in shape if n != 1))
@@ -498,7 +503,7 @@ class Tensor(Operators, Value):
             return self
         return self.reshape(shape[:d] + shape[d + 1:])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Index) -> Tensor:
         index = _as_index(index)
         steps = torch_steps(index, self.data.ndim)
         if steps is not None:             # where numpy would order the dims otherwise than PyTorch (indexing.py)
@@ -511,7 +516,7 @@ class Tensor(Operators, Value):
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {self.data.shape})") from None
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Index, value: TensorLike) -> None:
         self._inplace("setitem", 0)
         index = _as_index(index)
         steps = torch_steps(index, self.data.ndim) or [index]
@@ -523,7 +528,7 @@ class Tensor(Operators, Value):
         except (IndexError, ValueError) as error:
             raise type(error)(f"setitem: {error} (tensor shape {self.data.shape})") from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         for i in range(len(self)):
@@ -570,6 +575,8 @@ def _check_shape(shape, size, op):
     return shape
 
 
+# what t[index] takes: ints, slices, ..., None, and integer or boolean lists, arrays or Tensors (or a tuple of these)
+Index = int | np.integer | slice | EllipsisType | None | list | tuple | np.ndarray | Tensor
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
