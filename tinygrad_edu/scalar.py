@@ -111,7 +111,7 @@ def _value(x):
     return x.data if isinstance(x, Scalar) else x
 
 
-def apply_to_scalars(fn, inputs: tuple, params: dict) -> np.ndarray:
+def apply_to_scalars(fn, inputs: tuple, params: dict) -> np.ndarray | Scalar:   # a Scalar from 0-d arrays
     """Tensor math on numpy object arrays of Scalars: every float op inside becomes a Scalar node.
 
     Elementwise ops are applied entry by entry, so each entry is one node named after the op (a ReLU node
