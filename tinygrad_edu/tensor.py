@@ -330,10 +330,10 @@ class Tensor(Operators, Value):
                              "together (aligned from the right, each pair of sizes must be equal or one of them 1)"
                              ) from None
 
-    def __eq__(self, other: TensorLike) -> Tensor:
+    def __eq__(self, other: object) -> Tensor:      # object, as Python's == (t == None is all False)
         return self._compare("eq", np.equal, other)
 
-    def __ne__(self, other: TensorLike) -> Tensor:
+    def __ne__(self, other: object) -> Tensor:
         return self._compare("ne", np.not_equal, other)
 
     def __lt__(self, other: TensorLike) -> Tensor:
