@@ -19,6 +19,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import fast
 from tinygrad_edu.autograd import Context
+from tinygrad_edu.fast import reused_weights
 from tinygrad_edu.fast.gradients import FAST_BACKWARD, dense_gradient
 from tinygrad_edu.fast.scalar_forward import SCALAR_FORWARD
 from tinygrad_edu.ops import activation, linalg, movement
@@ -71,6 +72,52 @@ def test_in_place_activation_backward_equals_the_textbook_backward(fn, shape):
     assert_backwards_equal(fn, ctx, out, rng)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bias", ["vector", "per-row", None])
+def test_affine_with_a_reused_weight_equals_its_own_forward_and_backward(dtype, bias):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal((6, 3)).astype(dtype)
+    b = {"vector": rng.standard_normal(6), "per-row": rng.standard_normal((4, 6)), None: None}[bias]
+    b = None if b is None else b.astype(dtype)
+    want_ctx, want = recorded_context(linalg.Affine, x, w, b)
+    with reused_weights.reused(w, None):
+        assert id(w) in reused_weights.TRANSPOSED
+        got_ctx = Context(linalg.Affine, (x, w, b), {})
+        got = reused_weights.affine_forward(got_ctx, x, w, b)
+    assert not reused_weights.TRANSPOSED                      # the copy lives only inside the block
+    assert got.dtype == want.dtype and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    grad_out = rng.standard_normal(want.shape).astype(dtype)
+    want_ctx.needs_input_grad = got_ctx.needs_input_grad = (True, True, b is not None)
+    for g_want, g_got in zip(linalg.Affine.backward(want_ctx, grad_out), linalg.Affine.backward(got_ctx, grad_out)):
+        assert (g_want is None) == (g_got is None)
+        if g_want is not None:
+            np.testing.assert_array_equal(g_got, g_want)      # the same saved arrays
+
+
+def test_a_reused_weight_is_copied_once_and_only_for_its_own_block():
+    rng = np.random.default_rng(4)
+    w, other = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    with reused_weights.reused(tg.Tensor(w, dtype=tg.float64)) as outer:
+        assert outer is None and len(reused_weights.TRANSPOSED) == 1
+    weight = tg.Tensor(w, dtype=tg.float64)
+    with reused_weights.reused(weight):
+        (entry,) = reused_weights.TRANSPOSED.values()
+        with reused_weights.reused(weight):                   # nested: the outer block's copy stays
+            assert reused_weights.TRANSPOSED[id(weight.data)] is entry
+        assert reused_weights.TRANSPOSED[id(weight.data)] is entry
+        x = rng.standard_normal((3, 2))
+        ctx = Context(linalg.Affine, (x, other), {})     # another array with the same values is not the weight
+        np.testing.assert_array_equal(reused_weights.affine_forward(ctx, x, other), x @ other.T)
+        x32 = x.astype(np.float32)                       # mixed dtypes: Affine's own forward decides
+        ctx = Context(linalg.Affine, (x32, weight.data), {})
+        assert reused_weights.affine_forward(ctx, x32, weight.data).dtype == (x32 @ weight.data.T).dtype
+    assert not reused_weights.TRANSPOSED
+    with pytest.raises(KeyError), reused_weights.reused(weight):   # removed on error too
+        {}["missing"]
+    assert not reused_weights.TRANSPOSED
+
+
 @pytest.mark.parametrize("x", [2.5, -1.0, 0.0, -0.0, 1e-300, math.inf, -math.inf, math.nan])
 def test_float_forwards_equal_the_ops_own(x):
     for fn, fast_forward in SCALAR_FORWARD.items():
@@ -87,6 +134,7 @@ def test_the_fast_paths_are_on_by_default_and_plugged_into_both_seams():
     from tinygrad_edu.fast import apply
 
     assert fast.apply_binary is apply.apply_binary and fast.apply_unary is apply.apply_unary
+    assert fast.reused is reused_weights.reused
 
 
 def test_operators_call_whatever_fast_apply_binary_is_now(monkeypatch):

@@ -15,6 +15,7 @@ from ..checks import broadcast_error, check_finite
 from ..scalar import apply_to_scalars
 from ..tensor import Tensor
 from . import scalar_record
+from .reused_weights import TENSOR_FORWARD
 from .scalar_forward import SCALAR_FORWARD
 from .scalar_record import NO_PARAMS, TensorRecord, tensor_record
 
@@ -52,7 +53,7 @@ def apply(fn, inputs: tuple, params: dict):
         return scalar_output(node, fn.forward(node, *payloads, **params), recorded)
     ctx = tensor_record(fn, inputs, params)
     try:
-        out = fn.forward(ctx, *payloads, **params)
+        out = TENSOR_FORWARD.get(fn, fn.forward)(ctx, *payloads, **params)
     except ValueError as error:
         raise broadcast_error(fn, payloads) or error from None
     if not recorded:

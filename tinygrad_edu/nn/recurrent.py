@@ -26,6 +26,7 @@ import warnings
 
 import numpy as np
 
+from .. import fast
 from ..autograd import scope
 from ..creation import cat, stack
 from ..hints import DType
@@ -218,20 +219,21 @@ class RNNBase(Module):
             xw = F.linear(seq.reshape(T * n, -1), w_ih, b_ih).reshape(T, n, -1)    # 2-D: one GEMM
             xws = [xw[t] for t in range(T)]
         hs = [None] * T
-        for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            with scope(f"t={t}"):
-                xw_t = xws[t] if self.hoist_input_projection else F.linear(xs[t], w_ih, b_ih)
-                if self.mode == "LSTM":
-                    h, c = lstm_step(xw_t, h, c, w_hh, b_hh)
-                elif self.mode == "GRU":
-                    h = gru_step(xw_t, h, w_hh, b_hh)
-                else:
-                    h = rnn_step(xw_t, h, w_hh, b_hh, self.nonlinearity)
-            hs[t] = h
-            if track is not None and h.requires_grad:
-                track.setdefault("h", [None] * T)[t] = h.retain_grad()
-                if c is not None:
-                    track.setdefault("c", [None] * T)[t] = c.retain_grad()
+        with fast.reused(w_hh):    # W_hh is the same at every step: the fast paths keep it laid out for BLAS
+            for t in (range(T - 1, -1, -1) if reverse else range(T)):
+                with scope(f"t={t}"):
+                    xw_t = xws[t] if self.hoist_input_projection else F.linear(xs[t], w_ih, b_ih)
+                    if self.mode == "LSTM":
+                        h, c = lstm_step(xw_t, h, c, w_hh, b_hh)
+                    elif self.mode == "GRU":
+                        h = gru_step(xw_t, h, w_hh, b_hh)
+                    else:
+                        h = rnn_step(xw_t, h, w_hh, b_hh, self.nonlinearity)
+                hs[t] = h
+                if track is not None and h.requires_grad:
+                    track.setdefault("h", [None] * T)[t] = h.retain_grad()
+                    if c is not None:
+                        track.setdefault("c", [None] * T)[t] = c.retain_grad()
         return hs, h, c
 
     # ------------------------------------------------------------------------------------------ state gradients
