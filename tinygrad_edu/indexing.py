@@ -12,6 +12,8 @@ place when the arrays sit next to each other. They disagree on what "apart" mean
 
 import numpy as np
 
+_PLAIN = (int, slice, type(None), type(Ellipsis))   # entries numpy and PyTorch read alike when no array is there
+
 
 def _kind(entry):
     if entry is None or entry is Ellipsis or isinstance(entry, slice):
@@ -36,6 +38,11 @@ def torch_steps(index, ndim):
     """Indices to apply one after the other, `x[s0][s1]...`, so numpy computes PyTorch's `x[index]` for an x
     with `ndim` dims; None when numpy's `x[index]` already is PyTorch's (every index without an array)."""
     if type(index) is not tuple:
+        return None
+    for entry in index:                   # the common case first: only slices, ints, None and Ellipsis
+        if type(entry) not in _PLAIN:
+            break
+    else:
         return None
     kinds = [_kind(e) for e in index]
     if "array" not in kinds:
