@@ -25,6 +25,11 @@ def _own(obj) -> bool:
     return getattr(obj, "__module__", "").startswith("tinygrad_edu")
 
 
+def _written_by_us(fn) -> bool:
+    """False for methods that @dataclass generates (their code is compiled from a string, not from our files)."""
+    return fn.__code__.co_filename.endswith(".py")
+
+
 def public_callables():
     """(qualified name, function) for every public function, and every public method a public class defines
     itself (properties by their getter), over PUBLIC_MODULES' __all__."""
@@ -45,7 +50,7 @@ def public_callables():
                         member = member.__func__
                     elif isinstance(member, property):
                         member = member.fget
-                    if inspect.isfunction(member) and id(member) not in seen:
+                    if inspect.isfunction(member) and _written_by_us(member) and id(member) not in seen:
                         seen.add(id(member))
                         found.append((f"{obj.__module__}.{obj.__name__}.{attr}", member))
     return found

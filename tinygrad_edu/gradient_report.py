@@ -199,8 +199,3 @@ class HomeworkReport:
 
         (console or Console()).print(self)
 
-
-# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
-ParamResult.__eq__.__annotations__.update({"other": object, "return": bool})
-Mutation.__eq__.__annotations__.update({"other": object, "return": bool})
-HomeworkReport.__eq__.__annotations__.update({"other": object, "return": bool})

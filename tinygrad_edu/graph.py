@@ -147,11 +147,6 @@ class Graph:
         return tuple(out)
 
 
-# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
-Node.__eq__.__annotations__.update({"other": object, "return": bool})
-Edge.__eq__.__annotations__.update({"other": object, "return": bool})
-Graph.__eq__.__annotations__.update({"other": object, "return": bool})
-
 
 def _readonly(x):
     if isinstance(x, np.ndarray):

@@ -66,10 +66,6 @@ class CDStep:
     chain: GibbsChain | None
 
 
-# @dataclass writes __eq__(self, other) without type hints: these are its true ones (nothing changes at runtime)
-GibbsChain.__eq__.__annotations__.update({"other": object, "return": bool})
-CDStep.__eq__.__annotations__.update({"other": object, "return": bool})
-
 
 class RBM(Module):
     """A Bernoulli-Bernoulli RBM.  weight (V, H), visible_bias a (V,), hidden_bias b (H,) are Parameters.
